@@ -1,0 +1,34 @@
+# Every target bootstraps .venv from the project's own files first.
+.PHONY: demo test lint typecheck docs tox bench ci clean
+
+demo:
+	@bash scripts/demo.sh
+
+test:
+	@bash scripts/test.sh
+
+lint:
+	@bash scripts/bootstrap.sh
+	.venv/bin/ruff check src tests example_project bench docs
+	.venv/bin/ruff format --check src tests example_project bench docs
+
+typecheck:
+	@bash scripts/bootstrap.sh
+	.venv/bin/mypy
+
+docs:
+	@bash scripts/bootstrap.sh
+	.venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+tox:
+	@bash scripts/bootstrap.sh
+	@. scripts/python.sh && .venv/bin/tox run-parallel -p 2 --parallel-no-spinner
+
+bench:
+	@bash scripts/bench.sh
+
+ci:
+	@bash .ci/run
+
+clean:
+	rm -rf .venv .tox docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` runs it: core and docs, then the Django app on SQLite and
+# on a real PostgreSQL server that this script starts and removes. Extra args go to every pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+py=.venv/bin/python
+
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/fluentory-pg.XXXXXX")
+cleanup() { bash scripts/pg.sh stop "$pgdir"; }
+trap cleanup EXIT
+port=$(bash scripts/pg.sh start "$pgdir")
+export FLUENTORY_TEST_PG_HOST=127.0.0.1 FLUENTORY_TEST_PG_PORT=$port
+
+echo "== core and docs (no Django needed)"
+$py -m pytest tests/core tests/docs -p no:django "$@"
+if [ -d tests/django ]; then
+  echo "== Django app on SQLite"
+  DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=sqlite $py -m pytest tests/django tests/docs_django "$@"
+  echo "== Django app on PostgreSQL $(cat "$pgdir/port")"
+  DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=postgres $py -m pytest tests/django "$@"
+fi

@@ -1,0 +1,149 @@
+"""Half-open time intervals ``[start, end)`` over aware datetimes.
+
+Half-open means a lesson from 10:00 to 11:00 and one from 11:00 to 12:00 do not overlap, which is
+what teachers and students expect of back-to-back bookings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fluentory_bookings.core.errors import InvalidInterval
+
+__all__ = ["Interval", "merge", "require_aware", "subtract"]
+
+
+def require_aware(value: datetime, name: str = "datetime") -> datetime:
+    """Return ``value`` unchanged if it is an aware datetime, else raise.
+
+    Raises:
+        InvalidInterval: ``value`` is naive (or not a datetime at all).
+    """
+    if not isinstance(value, datetime):
+        raise InvalidInterval(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInterval(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Interval:
+    """A half-open span of time ``[start, end)``.
+
+    Both ends must be aware and ``end`` must be after ``start``. Intervals order by start, then
+    end, so ``sorted()`` gives a deterministic timeline.
+
+    Example:
+        >>> from datetime import datetime, UTC
+        >>> a = Interval(datetime(2027, 1, 4, 10, tzinfo=UTC), datetime(2027, 1, 4, 11, tzinfo=UTC))
+        >>> b = Interval(datetime(2027, 1, 4, 11, tzinfo=UTC), datetime(2027, 1, 4, 12, tzinfo=UTC))
+        >>> a.overlaps(b)
+        False
+    """
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.start, "start")
+        require_aware(self.end, "end")
+        if self.end <= self.start:
+            raise InvalidInterval(
+                f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})",
+                start=self.start,
+                end=self.end,
+            )
+
+    @classmethod
+    def _trusted(cls, start: datetime, end: datetime) -> Interval:
+        # Skips validation on hot paths whose inputs were validated already.
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "start", start)
+        object.__setattr__(obj, "end", end)
+        return obj
+
+    @property
+    def duration(self) -> timedelta:
+        """The exact elapsed time between start and end."""
+        return self.end - self.start
+
+    def overlaps(self, other: Interval) -> bool:
+        """Whether the two intervals share any instant (touching ends do not count)."""
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, instant: datetime) -> bool:
+        """Whether ``instant`` lies in ``[start, end)``."""
+        return self.start <= instant < self.end
+
+    def covers(self, other: Interval) -> bool:
+        """Whether ``other`` lies entirely inside this interval."""
+        return self.start <= other.start and other.end <= self.end
+
+    def intersection(self, other: Interval) -> Interval | None:
+        """The overlapping part of both intervals, or ``None`` if they do not overlap."""
+        start = max(self.start, other.start)
+        end = min(self.end, other.end)
+        return Interval._trusted(start, end) if start < end else None
+
+    def widen(self, before: timedelta = timedelta(0), after: timedelta = timedelta(0)) -> Interval:
+        """Return the interval extended by ``before`` at the start and ``after`` at the end."""
+        return Interval(self.start - before, self.end + after)
+
+    def shift(self, delta: timedelta) -> Interval:
+        """Return the interval moved by an exact ``delta``."""
+        return Interval._trusted(self.start + delta, self.end + delta)
+
+    def to_utc(self) -> Interval:
+        """Return the same instants expressed in UTC."""
+        return Interval._trusted(self.start.astimezone(UTC), self.end.astimezone(UTC))
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Merge overlapping or touching intervals into a sorted, disjoint list.
+
+    Runs in ``O(n log n)`` for the sort, then one linear pass.
+    """
+    out: list[Interval] = []
+    for iv in sorted(intervals):
+        if out and iv.start <= out[-1].end:
+            if iv.end > out[-1].end:
+                out[-1] = Interval._trusted(out[-1].start, iv.end)
+        else:
+            out.append(iv)
+    return out
+
+
+def subtract(windows: Iterable[Interval], busy: Iterable[Interval]) -> list[Interval]:
+    """Remove every busy interval from the windows.
+
+    Both inputs may be unsorted and overlapping. The result is sorted and disjoint. After sorting,
+    a single sweep walks both lists once, so the cost is ``O((w + b) log(w + b))``.
+    """
+    free: list[Interval] = []
+    blocked = merge(busy)
+    j = 0
+    for window in merge(windows):
+        # Busy intervals ending before this window can never matter again: windows are sorted.
+        while j < len(blocked) and blocked[j].end <= window.start:
+            j += 1
+        cursor = window.start
+        k = j
+        while k < len(blocked) and blocked[k].start < window.end:
+            if blocked[k].start > cursor:
+                free.append(Interval._trusted(cursor, blocked[k].start))
+            cursor = max(cursor, blocked[k].end)
+            k += 1
+        if cursor < window.end:
+            free.append(Interval._trusted(cursor, window.end))
+    return free
+
+
+def iter_overlapping(sorted_intervals: list[Interval], target: Interval) -> Iterator[Interval]:
+    """Yield the members of a start-sorted list that overlap ``target``."""
+    for iv in sorted_intervals:
+        if iv.start >= target.end:
+            break
+        if iv.end > target.start:
+            yield iv
