@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -75,8 +76,28 @@ intervals = st.builds(
 def test_subtract_matches_minute_by_minute_reference(windows, busy):
     free = subtract(windows, busy)
     # Sorted, disjoint and non-touching.
-    assert all(a.end < b.start for a, b in zip(free, free[1:], strict=False))
+    assert all(a.end < b.start for a, b in itertools.pairwise(free))
     for q in range(0, 4 * 30):
         t = T0 + timedelta(minutes=15 * q)
         expected = any(w.contains(t) for w in windows) and not any(b.contains(t) for b in busy)
         assert any(f.contains(t) for f in free) == expected
+
+
+def test_durations_and_overlaps_are_exact_across_dst():
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    # Spring forward: 01:00-04:00 local on 2027-03-28 lasts two hours.
+    spring = Interval(
+        datetime(2027, 3, 28, 1, tzinfo=berlin), datetime(2027, 3, 28, 4, tzinfo=berlin)
+    )
+    assert spring.duration == timedelta(hours=2)
+    # Fall back: 02:30 (first, CEST) and 02:10 (second, CET) are an hour apart in that order.
+    first = datetime(2027, 10, 31, 2, 30, tzinfo=berlin, fold=0)
+    second = datetime(2027, 10, 31, 2, 10, tzinfo=berlin, fold=1)
+    a = Interval(first, first + timedelta(minutes=1))
+    # (datetime + timedelta resets fold to 0, so step in UTC.)
+    b = Interval(second, second.astimezone(UTC) + timedelta(minutes=1))
+    assert a < b
+    assert not a.overlaps(b)
+    assert a.start.tzinfo is UTC

@@ -25,13 +25,43 @@ def test_known_zone_and_utc():
     [
         # Europe/Berlin: spring-forward gap 02:00-03:00, fall-back fold 02:00-03:00.
         ("Europe/Berlin", datetime(2027, 3, 28, 2, 30), datetime(2027, 3, 28, 1, 30), True, False),
-        ("Europe/Berlin", datetime(2027, 10, 31, 2, 30), datetime(2027, 10, 31, 0, 30), False, True),
+        (
+            "Europe/Berlin",
+            datetime(2027, 10, 31, 2, 30),
+            datetime(2027, 10, 31, 0, 30),
+            False,
+            True,
+        ),
         # Australia/Lord_Howe: 30-minute DST, gap 02:00-02:30 (October), fold 01:30-02:00 (April).
-        ("Australia/Lord_Howe", datetime(2027, 10, 3, 2, 15), datetime(2027, 10, 2, 15, 45), True, False),
-        ("Australia/Lord_Howe", datetime(2027, 4, 4, 1, 45), datetime(2027, 4, 3, 14, 45), False, True),
+        (
+            "Australia/Lord_Howe",
+            datetime(2027, 10, 3, 2, 15),
+            datetime(2027, 10, 2, 15, 45),
+            True,
+            False,
+        ),
+        (
+            "Australia/Lord_Howe",
+            datetime(2027, 4, 4, 1, 45),
+            datetime(2027, 4, 3, 14, 45),
+            False,
+            True,
+        ),
         # America/New_York.
-        ("America/New_York", datetime(2027, 3, 14, 2, 30), datetime(2027, 3, 14, 7, 30), True, False),
-        ("America/New_York", datetime(2027, 11, 7, 1, 30), datetime(2027, 11, 7, 5, 30), False, True),
+        (
+            "America/New_York",
+            datetime(2027, 3, 14, 2, 30),
+            datetime(2027, 3, 14, 7, 30),
+            True,
+            False,
+        ),
+        (
+            "America/New_York",
+            datetime(2027, 11, 7, 1, 30),
+            datetime(2027, 11, 7, 5, 30),
+            False,
+            True,
+        ),
         # An ordinary time.
         ("Asia/Kolkata", datetime(2027, 6, 1, 9, 0), datetime(2027, 6, 1, 3, 30), False, False),
     ],

@@ -64,7 +64,9 @@ class InvalidInterval(BookingError):
 
     code: ClassVar[str] = "invalid_interval"
 
-    def __init__(self, message: str, *, start: datetime | None = None, end: datetime | None = None) -> None:
+    def __init__(
+        self, message: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> None:
         super().__init__(message)
         self.start = start
         self.end = end
@@ -167,13 +169,27 @@ class NotOnWaitlist(BookingError):
 
 
 class SlotUnavailable(BookingError):
-    """The requested 1:1 start is not an open slot of that availability."""
+    """The requested 1:1 start is not an open slot of that availability.
+
+    Attributes:
+        reason: Why, stable for APIs and translations: ``"past"``, ``"minimum_notice"``,
+            ``"horizon"``, ``"outside_availability"``, ``"off_grid"``, ``"taken"`` or
+            ``"inactive"``; ``None`` when not known.
+    """
 
     code: ClassVar[str] = "slot_unavailable"
 
-    def __init__(self, message: str, *, starts_at: datetime | None = None) -> None:
+    def __init__(
+        self, message: str, *, starts_at: datetime | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.starts_at = starts_at
+        self.reason = reason
+
+    def as_dict(self) -> dict[str, object]:
+        data = super().as_dict()
+        data["reason"] = self.reason
+        return data
 
 
 class Conflict(BookingError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 from fluentory_bookings.core.errors import InvalidInterval
 
@@ -32,8 +33,10 @@ def require_aware(value: datetime, name: str = "datetime") -> datetime:
 class Interval:
     """A half-open span of time ``[start, end)``.
 
-    Both ends must be aware and ``end`` must be after ``start``. Intervals order by start, then
-    end, so ``sorted()`` gives a deterministic timeline.
+    Both ends must be aware and ``end`` must be after ``start``. Both are stored in UTC: Python
+    compares and subtracts two datetimes that share a ``tzinfo`` by wall clock, which is wrong
+    across a DST change (Berlin 01:00-04:00 on the spring-forward day lasts two hours, not three).
+    Intervals order by start, then end, so ``sorted()`` gives a deterministic timeline.
 
     Example:
         >>> from datetime import datetime, UTC
@@ -49,6 +52,10 @@ class Interval:
     def __post_init__(self) -> None:
         require_aware(self.start, "start")
         require_aware(self.end, "end")
+        if self.start.tzinfo is not UTC:
+            object.__setattr__(self, "start", self.start.astimezone(UTC))
+        if self.end.tzinfo is not UTC:
+            object.__setattr__(self, "end", self.end.astimezone(UTC))
         if self.end <= self.start:
             raise InvalidInterval(
                 f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})",
@@ -58,7 +65,7 @@ class Interval:
 
     @classmethod
     def _trusted(cls, start: datetime, end: datetime) -> Interval:
-        # Skips validation on hot paths whose inputs were validated already.
+        # Skips validation on hot paths whose inputs are already UTC-aware and ordered.
         obj = object.__new__(cls)
         object.__setattr__(obj, "start", start)
         object.__setattr__(obj, "end", end)
@@ -96,8 +103,11 @@ class Interval:
         return Interval._trusted(self.start + delta, self.end + delta)
 
     def to_utc(self) -> Interval:
-        """Return the same instants expressed in UTC."""
+        """Return the same instants expressed in UTC (intervals already store UTC)."""
         return Interval._trusted(self.start.astimezone(UTC), self.end.astimezone(UTC))
+
+
+_start_end = attrgetter("start", "end")
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -106,7 +116,8 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     Runs in ``O(n log n)`` for the sort, then one linear pass.
     """
     out: list[Interval] = []
-    for iv in sorted(intervals):
+    # A key sort compares datetimes in C; the dataclass ordering would call Python per pair.
+    for iv in sorted(intervals, key=_start_end):
         if out and iv.start <= out[-1].end:
             if iv.end > out[-1].end:
                 out[-1] = Interval._trusted(out[-1].start, iv.end)

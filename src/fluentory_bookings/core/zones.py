@@ -55,13 +55,15 @@ def localize(wall_clock: datetime, zone: str | tzinfo) -> datetime:
         zone: An IANA zone name or a ZoneInfo.
 
     Returns:
-        The aware datetime in ``zone``. Nonexistent times keep their wall-clock fields but
-        ``fold=0`` makes them mean the pre-gap offset; convert to UTC to see the shifted instant.
+        The aware datetime in ``zone``. It keeps the wall-clock fields (PEP 495), which is what
+        recurrence needs to step week by week; ``fold=0`` makes a nonexistent time mean the
+        pre-gap offset. Convert to UTC to get the instant (``astimezone`` to the *same* zone is a
+        no-op in Python, so go through UTC to display the shifted local time).
 
     Example:
-        >>> from datetime import datetime
-        >>> localize(datetime(2027, 3, 28, 2, 30), "Europe/Berlin").astimezone(ZoneInfo("Europe/Berlin"))
-        datetime.datetime(2027, 3, 28, 3, 30, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
+        >>> from datetime import datetime, UTC
+        >>> localize(datetime(2027, 3, 28, 2, 30), "Europe/Berlin").astimezone(UTC)
+        datetime.datetime(2027, 3, 28, 1, 30, tzinfo=datetime.timezone.utc)
     """
     if wall_clock.tzinfo is not None:
         raise ValueError("localize() takes a naive wall-clock datetime")

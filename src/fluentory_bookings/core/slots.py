@@ -1,0 +1,253 @@
+"""Bookable 1:1 slots: availability windows cut on a grid, minus whatever is already busy.
+
+A teacher publishes windows ("Mondays 09:00-12:00"); :func:`open_slots` cuts them into slots of a
+fixed length, drops every slot that would collide with a commitment (buffers included), and drops
+slots that are in the past, too soon, or too far ahead. :func:`slot_at` answers the question a
+booking form asks: "is *this* start bookable?", and says why not when it is not.
+
+All arithmetic is done in UTC (an :class:`~fluentory_bookings.core.intervals.Interval` stores
+UTC, and ``now`` is converted on the way in), so a slot lasts exactly its length and the grid
+stays evenly spaced in real time across a DST change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fluentory_bookings.core.errors import InvalidRule, SlotUnavailable
+from fluentory_bookings.core.intervals import Interval, require_aware
+
+__all__ = ["SlotSpec", "open_slots", "slot_at"]
+
+_ZERO = timedelta(0)
+
+
+def _check_duration(value: object, field: str, *, allow_zero: bool) -> None:
+    if not isinstance(value, timedelta):
+        raise InvalidRule(f"{field} must be a timedelta, not {type(value).__name__}", field=field)
+    if value < _ZERO or (value == _ZERO and not allow_zero):
+        bound = "0 or more" if allow_zero else "greater than 0"
+        # str() of a negative timedelta reads "-1 day, 23:55:00"; show "-0:05:00" instead.
+        shown = f"-{-value}" if value < _ZERO else str(value)
+        raise InvalidRule(f"{field} must be {bound}, not {shown}", field=field)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotSpec:
+    """How availability is cut into bookable slots.
+
+    Attributes:
+        length: How long one slot (one lesson) lasts. Must be greater than 0.
+        buffer_before: Free time a commitment needs before it starts (0 or more).
+        buffer_after: Free time a commitment needs after it ends (0 or more). Two commitments
+            are therefore at least ``buffer_after + buffer_before`` apart.
+        step: Distance between two candidate starts; ``None`` means ``length`` (back-to-back
+            slots). Must be greater than 0.
+        minimum_notice: A slot must start at least this long after ``now`` (0 or more).
+        horizon: A slot must start no later than ``now + horizon``; ``None`` means no limit.
+            Must be greater than 0.
+
+    Raises:
+        InvalidRule: a field is not a timedelta or is out of range; ``field`` names it.
+    """
+
+    length: timedelta
+    buffer_before: timedelta = _ZERO
+    buffer_after: timedelta = _ZERO
+    step: timedelta | None = None
+    minimum_notice: timedelta = _ZERO
+    horizon: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        _check_duration(self.length, "length", allow_zero=False)
+        _check_duration(self.buffer_before, "buffer_before", allow_zero=True)
+        _check_duration(self.buffer_after, "buffer_after", allow_zero=True)
+        if self.step is not None:
+            _check_duration(self.step, "step", allow_zero=False)
+        _check_duration(self.minimum_notice, "minimum_notice", allow_zero=True)
+        if self.horizon is not None:
+            _check_duration(self.horizon, "horizon", allow_zero=False)
+
+    @property
+    def grid(self) -> timedelta:
+        """The effective distance between candidate starts (``step``, else ``length``)."""
+        return self.length if self.step is None else self.step
+
+    @property
+    def gap(self) -> timedelta:
+        """The least distance between the end of one commitment and the start of the next."""
+        return self.buffer_before + self.buffer_after
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """Inputs normalised once: UTC, merged, sorted, busy already padded."""
+
+    windows: list[Interval]
+    blocked: list[Interval]
+    earliest: datetime
+    latest: datetime | None
+
+
+def _merge_padded(intervals: Iterable[Interval], pad: timedelta) -> list[Interval]:
+    """Widen each interval by ``pad`` on both sides, then merge into a sorted disjoint list."""
+    spans = sorted((iv.start - pad, iv.end + pad) for iv in intervals)
+    out: list[Interval] = []
+    for start, end in spans:
+        if out and start <= out[-1].end:
+            if end > out[-1].end:
+                out[-1] = Interval._trusted(out[-1].start, end)
+        else:
+            out.append(Interval._trusted(start, end))
+    return out
+
+
+def _prepare(
+    windows: Iterable[Interval], busy: Iterable[Interval], spec: SlotSpec, now: datetime
+) -> _Prepared:
+    require_aware(now, "now")
+    now = now.astimezone(UTC)
+    # A slot [s, e) with its buffers overlaps a padded busy [b0, b1) with its buffers exactly
+    # when [s, e) overlaps [b0 - gap, b1 + gap): padding busy once by the whole gap lets every
+    # later test be a plain overlap test.
+    return _Prepared(
+        windows=_merge_padded(windows, _ZERO),
+        blocked=_merge_padded(busy, spec.gap),
+        earliest=now + spec.minimum_notice,
+        latest=None if spec.horizon is None else now + spec.horizon,
+    )
+
+
+def _ceil_steps(distance: timedelta, step: timedelta) -> int:
+    """The least ``k >= 0`` with ``k * step >= distance``."""
+    if distance <= _ZERO:
+        return 0
+    return -(-distance // step)
+
+
+def open_slots(
+    windows: Iterable[Interval],
+    busy: Iterable[Interval],
+    spec: SlotSpec,
+    *,
+    now: datetime,
+) -> list[Interval]:
+    """Return every bookable slot of the given availability, in UTC, sorted by start.
+
+    Windows may overlap or touch; they are merged first. Each merged window is cut on a grid
+    that starts at the window's start and advances by ``spec.step``; a slot must lie entirely
+    inside its window. A slot is open when, with its buffers, it overlaps no busy interval with
+    its buffers. Slots starting before ``now + spec.minimum_notice`` or after
+    ``now + spec.horizon`` are left out.
+
+    Inputs may be unsorted and in any zone. Everything is sorted once and swept with one moving
+    pointer, and a slot that hits a busy interval jumps straight past it, so the cost is
+    ``O((w + b) log(w + b) + s)`` for ``w`` windows, ``b`` busy intervals and ``s`` open slots.
+
+    Args:
+        windows: Availability, e.g. the expanded occurrences of the teacher's rules.
+        busy: Everything that occupies the teacher: confirmed and pending 1:1s, group sessions
+            they teach, external busy time.
+        spec: Slot length, buffers, step, notice and horizon.
+        now: The current instant (aware).
+
+    Returns:
+        The open slots as UTC intervals of exactly ``spec.length``.
+
+    Raises:
+        InvalidInterval: ``now`` is naive.
+
+    Example:
+        >>> from datetime import datetime, timedelta, UTC
+        >>> at = lambda hour: datetime(2027, 1, 4, hour, tzinfo=UTC)
+        >>> spec = SlotSpec(length=timedelta(hours=1))
+        >>> window, busy = Interval(at(9), at(12)), Interval(at(10), at(11))
+        >>> slots = open_slots([window], [busy], spec, now=at(0))
+        >>> [s.start.hour for s in slots]
+        [9, 11]
+    """
+    prep = _prepare(windows, busy, spec, now)
+    length, step = spec.length, spec.grid
+    blocked = prep.blocked
+    n_blocked = len(blocked)
+    slots: list[Interval] = []
+    j = 0
+    for window in prep.windows:
+        base = window.start
+        last_start = window.end - length
+        if prep.latest is not None and prep.latest < last_start:
+            last_start = prep.latest
+        k = _ceil_steps(prep.earliest - base, step)
+        start = base + k * step
+        while start <= last_start:
+            # Windows are disjoint and sorted, so starts only grow: a busy interval that ends
+            # before this start can be dropped for good.
+            while j < n_blocked and blocked[j].end <= start:
+                j += 1
+            end = start + length
+            if j < n_blocked and blocked[j].start < end:
+                # Taken: no start before this busy interval's end can be open, so jump there.
+                k = _ceil_steps(blocked[j].end - base, step)
+            else:
+                slots.append(Interval._trusted(start, end))
+                k += 1
+            start = base + k * step
+    return slots
+
+
+def slot_at(
+    starts_at: datetime,
+    windows: Iterable[Interval],
+    busy: Iterable[Interval],
+    spec: SlotSpec,
+    *,
+    now: datetime,
+) -> Interval:
+    """Return the open slot that starts exactly at ``starts_at``, or say why there is none.
+
+    ``slot_at(t, ...)`` succeeds exactly when :func:`open_slots` with the same arguments holds a
+    slot starting at ``t``; use it to validate one booking request without listing every slot.
+
+    Args:
+        starts_at: The requested start (aware).
+        windows: Availability, as for :func:`open_slots`.
+        busy: Commitments, as for :func:`open_slots`.
+        spec: Slot length, buffers, step, notice and horizon.
+        now: The current instant (aware).
+
+    Returns:
+        The slot as a UTC interval of exactly ``spec.length``.
+
+    Raises:
+        SlotUnavailable: the start is in the past, too soon (inside the minimum notice), beyond
+            the horizon, outside availability, not on the slot grid, or taken. The checks run in
+            that order and the message names the first that fails.
+        InvalidInterval: ``starts_at`` or ``now`` is naive.
+    """
+    require_aware(starts_at, "starts_at")
+    start = starts_at.astimezone(UTC)
+    end = start + spec.length
+    prep = _prepare(windows, busy, spec, now)
+    when = start.isoformat()
+
+    def refuse(reason: str, text: str) -> SlotUnavailable:
+        return SlotUnavailable(
+            f"no open slot at {when}: {text}", starts_at=starts_at, reason=reason
+        )
+
+    if start < now.astimezone(UTC):
+        raise refuse("past", "it is in the past")
+    if start < prep.earliest:
+        raise refuse("minimum_notice", f"too soon, bookings need {spec.minimum_notice} notice")
+    if prep.latest is not None and start > prep.latest:
+        raise refuse("horizon", f"beyond the booking horizon of {spec.horizon}")
+    window = next((w for w in prep.windows if w.start <= start and end <= w.end), None)
+    if window is None:
+        raise refuse("outside_availability", "outside availability")
+    if (start - window.start) % spec.grid:
+        raise refuse("off_grid", "not on the slot grid")
+    if any(b.start < end and start < b.end for b in prep.blocked):
+        raise refuse("taken", "taken")
+    return Interval._trusted(start, end)
