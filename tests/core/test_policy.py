@@ -375,3 +375,17 @@ def test_course_policy_is_frozen():
     p = CoursePolicy(BookingType.ONE_ON_ONE)
     with pytest.raises(AttributeError):
         p.booking_type = BookingType.NONE
+
+
+def test_outcomes_are_recordable_only_once_the_lesson_started():
+    from datetime import UTC, datetime, timedelta
+
+    from fluentory_bookings.core.errors import PolicyViolation
+    from fluentory_bookings.core.policy import check_outcome_recordable
+
+    start = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    check_outcome_recordable(start, now=start)
+    check_outcome_recordable(start, now=start + timedelta(hours=2))
+    with pytest.raises(PolicyViolation) as info:
+        check_outcome_recordable(start, now=start - timedelta(seconds=1))
+    assert info.value.rule == "not_started"

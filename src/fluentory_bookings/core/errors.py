@@ -250,7 +250,8 @@ class PolicyViolation(BookingError):
 
     Attributes:
         rule: Which rule refused, one of ``"booking_type"``, ``"past"``, ``"minimum_notice"``,
-            ``"horizon"``, ``"cancellation_cutoff"``, ``"reschedule_cutoff"``, ``"enrollment"``.
+            ``"horizon"``, ``"cancellation_cutoff"``, ``"reschedule_cutoff"``, ``"enrollment"``,
+            ``"not_started"``.
     """
 
     code: ClassVar[str] = "policy_violation"

@@ -24,6 +24,7 @@ __all__ = [
     "Deadlines",
     "check_bookable",
     "check_cancellable",
+    "check_outcome_recordable",
     "check_reschedulable",
     "is_pending_expired",
     "parse_booking_type",
@@ -265,6 +266,23 @@ def check_reschedulable(
         rule="reschedule_cutoff",
         verb="rescheduled",
     )
+
+
+def check_outcome_recordable(starts_at: datetime, *, now: datetime) -> None:
+    """Refuse recording how a lesson went (attended, completed, no-show) before it starts.
+
+    A lesson marked completed or no-show early would stop holding its slot or seat, and a
+    no-show recorded in advance is never true.
+
+    Raises:
+        PolicyViolation: rule ``"not_started"``.
+        InvalidInterval: a datetime is naive.
+    """
+    start = require_aware(starts_at, "starts_at").astimezone(UTC)
+    if start > require_aware(now, "now").astimezone(UTC):
+        raise PolicyViolation(
+            "not_started", "attendance can be recorded only once the lesson has started"
+        )
 
 
 def pending_expires_at(

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from lms.models import Course, CourseTeacher, Enrollment
+
+
+class CourseTeacherInline(admin.TabularInline):
+    model = CourseTeacher
+    extra = 0
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "booking_type", "requires_booking_approval"]
+    list_filter = ["booking_type"]
+    inlines = [CourseTeacherInline]
+
+
+admin.site.register(Enrollment)

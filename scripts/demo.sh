@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The demo: the core walkthrough, then the example LMS on SQLite, seeded, on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+.venv/bin/python example_project/core_walkthrough.py
+cd example_project
+../.venv/bin/python manage.py migrate --noinput -v0
+../.venv/bin/python manage.py seed_demo
+echo "Open http://127.0.0.1:${PORT:-8000}/admin/ and log in as admin / admin (Ctrl-C stops)."
+exec ../.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

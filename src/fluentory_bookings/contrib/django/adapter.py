@@ -1,0 +1,159 @@
+"""The one door between fluentory-bookings and the host LMS.
+
+Everything the library must ask the host goes through an adapter: who teaches a course, who may
+book it, which booking type and approval rule apply, the user's time zone, meeting links and
+notifications. Subclass :class:`DefaultBookingAdapter`, override what differs in your LMS, and
+name your class in ``FLUENTORY_BOOKINGS_ADAPTER``. Never monkeypatch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from fluentory_bookings.contrib.django.conf import app_settings
+from fluentory_bookings.core.approvals import Actor
+from fluentory_bookings.core.errors import InvalidTimezone
+from fluentory_bookings.core.policy import (
+    BookingType,
+    CoursePolicy,
+    Deadlines,
+    parse_booking_type,
+    resolve_requires_approval,
+)
+from fluentory_bookings.core.zones import resolve_zone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import Model
+
+    from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
+
+
+class DefaultBookingAdapter:
+    """Reads the fields of the shipped mixins; override any method to fit your LMS.
+
+    The default expects the course model to have the fields of
+    :class:`~fluentory_bookings.contrib.django.mixins.BookableCourseMixin` and, when
+    ``FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL`` is set, a course/teacher model with ``course``,
+    ``teacher`` and ``requires_booking_approval`` (see ``CourseTeacherBookingMixin``).
+    """
+
+    # --- time ---------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The current instant (aware). Override to freeze time in your own tests."""
+        return timezone.now()
+
+    def get_user_timezone(self, user: AbstractBaseUser) -> tzinfo | None:
+        """The user's own zone: ``user.profile.timezone`` or ``user.timezone`` if present."""
+        for holder in (getattr(user, "profile", None), user):
+            value = getattr(holder, "timezone", None) if holder is not None else None
+            if value:
+                try:
+                    return resolve_zone(value if isinstance(value, str) else str(value))
+                except InvalidTimezone:
+                    return None
+        return None
+
+    # --- course policy ------------------------------------------------------------------------
+    def get_booking_type(self, course: Model) -> BookingType:
+        return parse_booking_type(getattr(course, "booking_type", BookingType.NONE))
+
+    def get_deadlines(self, course: Model) -> Deadlines:
+        """Deadlines for a course; the default takes them from settings for every course."""
+        return Deadlines(
+            minimum_notice=app_settings.MINIMUM_NOTICE,
+            booking_horizon=app_settings.BOOKING_HORIZON,
+            cancellation_cutoff=app_settings.CANCELLATION_CUTOFF,
+            reschedule_cutoff=app_settings.RESCHEDULE_CUTOFF,
+            pending_expiry=app_settings.PENDING_EXPIRY,
+        )
+
+    def get_course_policy(self, course: Model) -> CoursePolicy:
+        return CoursePolicy(
+            booking_type=self.get_booking_type(course),
+            requires_booking_approval=getattr(course, "requires_booking_approval", None),
+            deadlines=self.get_deadlines(course),
+        )
+
+    def get_teacher_approval_override(
+        self, course: Model, teacher: AbstractBaseUser
+    ) -> bool | None:
+        model = _course_teacher_model()
+        if model is None:
+            return None
+        row = (
+            model._default_manager.filter(course=course, teacher=teacher)
+            .values_list("requires_booking_approval", flat=True)
+            .first()
+        )
+        return row
+
+    def requires_approval(self, course: Model, teacher: AbstractBaseUser) -> bool:
+        """Teacher override, else the course setting, else the platform default."""
+        return resolve_requires_approval(
+            teacher_override=self.get_teacher_approval_override(course, teacher),
+            course_setting=getattr(course, "requires_booking_approval", None),
+            platform_default=app_settings.REQUIRE_APPROVAL_DEFAULT,
+        )
+
+    # --- people -------------------------------------------------------------------------------
+    def is_staff(self, user: AbstractBaseUser) -> bool:
+        return bool(getattr(user, "is_staff", False))
+
+    def is_teacher(self, user: AbstractBaseUser, course: Model) -> bool:
+        """Whether ``user`` teaches ``course``: a course/teacher row, else ``course.teacher``."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        model = _course_teacher_model()
+        if model is not None:
+            return bool(model._default_manager.filter(course=course, teacher=user).exists())
+        return bool(getattr(course, "teacher_id", None) == user.pk)
+
+    def can_book(self, student: AbstractBaseUser, course: Model) -> bool:
+        """Whether ``student`` may book ``course`` (enrolment). The default: any active user."""
+        return bool(getattr(student, "is_active", False))
+
+    def actor_for(self, user: AbstractBaseUser, *, student: Any, teacher: Any) -> Actor | None:
+        """Which role ``user`` plays towards a booking, or None for a stranger."""
+        if user is None:
+            return None
+        if getattr(user, "pk", None) == getattr(student, "pk", student):
+            return Actor.STUDENT
+        if getattr(user, "pk", None) == getattr(teacher, "pk", teacher):
+            return Actor.TEACHER
+        if self.is_staff(user):
+            return Actor.STAFF
+        return None
+
+    # --- hooks --------------------------------------------------------------------------------
+    def generate_meeting_link(self, booking: OneOnOneBooking | LiveClassSession) -> str:
+        """A meeting link for a new booking; the default reuses none (the teacher sets it)."""
+        return ""
+
+    def get_external_busy(
+        self, teacher: AbstractBaseUser, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """The teacher's busy time outside this app (e.g. a synced calendar) in [start, end)."""
+        return []
+
+
+@lru_cache(maxsize=8)
+def _load_adapter(path: str) -> DefaultBookingAdapter:
+    cls = import_string(path)
+    return cls()
+
+
+def get_adapter() -> DefaultBookingAdapter:
+    """The adapter instance named by ``FLUENTORY_BOOKINGS_ADAPTER``."""
+    return _load_adapter(app_settings.ADAPTER)
+
+
+def _course_teacher_model() -> Any:
+    label = app_settings.COURSE_TEACHER_MODEL
+    return apps.get_model(label) if label else None

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FluentoryBookingsConfig(AppConfig):
+    name = "fluentory_bookings.contrib.django"
+    label = "fluentory_bookings"
+    verbose_name = _("Bookings")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from fluentory_bookings.contrib.django import checks  # noqa: F401  (registers the checks)

@@ -1,0 +1,157 @@
+"""System checks: a wrong configuration is a clear error at start-up, not a wrong booking later."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from fluentory_bookings.contrib.django.conf import DEFAULTS, PREFIX, app_settings
+
+TAG = "fluentory_bookings"
+
+
+@checks.register(TAG)
+def check_course_model(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    label = getattr(settings, PREFIX + "COURSE_MODEL", None)
+    hint = 'Set FLUENTORY_BOOKINGS_COURSE_MODEL = "yourapp.Course" (app_label.ModelName).'
+    if not label:
+        return [
+            checks.Error(
+                "FLUENTORY_BOOKINGS_COURSE_MODEL is not set.",
+                hint=hint,
+                id="fluentory_bookings.E001",
+            )
+        ]
+    try:
+        apps.get_model(label)
+    except (LookupError, ValueError):
+        return [
+            checks.Error(
+                f"FLUENTORY_BOOKINGS_COURSE_MODEL refers to {label!r}, which is not an installed model.",
+                hint=hint,
+                id="fluentory_bookings.E001",
+            )
+        ]
+    return []
+
+
+@checks.register(TAG)
+def check_use_tz(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if not settings.USE_TZ:
+        return [
+            checks.Error(
+                "fluentory-bookings needs USE_TZ = True: every booking is an aware instant.",
+                hint="Set USE_TZ = True in your settings.",
+                id="fluentory_bookings.E002",
+            )
+        ]
+    return []
+
+
+@checks.register(TAG)
+def check_adapter(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter
+
+    path = app_settings.ADAPTER
+    try:
+        cls = import_string(path)
+    except (ImportError, ValueError) as exc:
+        return [
+            checks.Error(
+                f"FLUENTORY_BOOKINGS_ADAPTER {path!r} cannot be imported: {exc}",
+                hint="Give the dotted path of a DefaultBookingAdapter subclass.",
+                id="fluentory_bookings.E003",
+            )
+        ]
+    if not (isinstance(cls, type) and issubclass(cls, DefaultBookingAdapter)):
+        return [
+            checks.Error(
+                f"FLUENTORY_BOOKINGS_ADAPTER {path!r} is not a DefaultBookingAdapter subclass.",
+                id="fluentory_bookings.E003",
+            )
+        ]
+    return []
+
+
+@checks.register(TAG)
+def check_course_teacher_model(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    label = app_settings.COURSE_TEACHER_MODEL
+    if not label:
+        return []
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return [
+            checks.Error(
+                f"FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL refers to {label!r}, which is not an installed model.",
+                id="fluentory_bookings.E004",
+            )
+        ]
+    names = {f.name for f in model._meta.get_fields()}
+    missing = {"course", "teacher", "requires_booking_approval"} - names
+    if missing:
+        return [
+            checks.Error(
+                f"{label} lacks the field(s) {', '.join(sorted(missing))}.",
+                hint="Add CourseTeacherBookingMixin and course/teacher foreign keys.",
+                id="fluentory_bookings.E004",
+            )
+        ]
+    return []
+
+
+@checks.register(TAG)
+def check_durations(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for name in (
+        "MINIMUM_NOTICE",
+        "BOOKING_HORIZON",
+        "CANCELLATION_CUTOFF",
+        "RESCHEDULE_CUTOFF",
+        "PENDING_EXPIRY",
+    ):
+        value = getattr(app_settings, name)
+        nullable = DEFAULTS[name] is not None and name in ("BOOKING_HORIZON", "PENDING_EXPIRY")
+        if value is None and nullable:
+            continue
+        if not isinstance(value, timedelta) or value < timedelta(0):
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} must be a non-negative datetime.timedelta, not {value!r}.",
+                    id="fluentory_bookings.E005",
+                )
+            )
+    weeks = app_settings.MAX_SERIES_WEEKS
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 1:
+        errors.append(
+            checks.Error(
+                f"{PREFIX}MAX_SERIES_WEEKS must be a whole number >= 1, not {weeks!r}.",
+                id="fluentory_bookings.E005",
+            )
+        )
+    return errors
+
+
+@checks.register(TAG)
+def check_sqlite_transaction_mode(
+    app_configs: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    warnings: list[checks.CheckMessage] = []
+    for alias, conf in settings.DATABASES.items():
+        if "sqlite" not in str(conf.get("ENGINE", "")):
+            continue
+        if str(conf.get("OPTIONS", {}).get("transaction_mode", "")).upper() != "IMMEDIATE":
+            warnings.append(
+                checks.Warning(
+                    f"Database {alias!r} is SQLite without transaction_mode IMMEDIATE: concurrent "
+                    "bookings fail with 'database is locked' instead of waiting their turn.",
+                    hint=f'Set DATABASES["{alias}"]["OPTIONS"] = {{"transaction_mode": "IMMEDIATE"}} (Django >= 5.1).',
+                    id="fluentory_bookings.W001",
+                )
+            )
+    return warnings

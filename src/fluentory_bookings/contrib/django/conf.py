@@ -1,0 +1,65 @@
+"""Every setting of the app, in one namespace (``FLUENTORY_BOOKINGS_*``), read here only.
+
+Values are read from ``django.conf.settings`` on every access, so ``override_settings`` in
+tests just works. Wrong values are reported by system checks (see ``checks.py``) at start-up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+PREFIX = "FLUENTORY_BOOKINGS_"
+
+DEFAULTS: dict[str, Any] = {
+    # "app_label.ModelName" of the host's course model. Required.
+    "COURSE_MODEL": None,
+    # Optional "app_label.ModelName" of the host's course/teacher link (fields: course, teacher,
+    # requires_booking_approval); the default adapter reads teachers and overrides from it.
+    "COURSE_TEACHER_MODEL": None,
+    # Dotted path of the adapter class (subclass DefaultBookingAdapter).
+    "ADAPTER": "fluentory_bookings.contrib.django.adapter.DefaultBookingAdapter",
+    # Whether 1:1 requests need the teacher's approval when neither course nor teacher says.
+    "REQUIRE_APPROVAL_DEFAULT": False,
+    # Deadlines, as timedelta (None = no limit where allowed).
+    "MINIMUM_NOTICE": timedelta(hours=1),
+    "BOOKING_HORIZON": timedelta(days=90),
+    "CANCELLATION_CUTOFF": timedelta(0),
+    "RESCHEDULE_CUTOFF": timedelta(0),
+    "PENDING_EXPIRY": timedelta(hours=48),
+    # Longest recurring 1:1 series a student may request at once, in weeks.
+    "MAX_SERIES_WEEKS": 26,
+}
+
+
+class AppSettings:
+    """Attribute access to the settings with their defaults: ``app_settings.COURSE_MODEL``."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"unknown fluentory-bookings setting {name!r}")
+        return getattr(settings, PREFIX + name, DEFAULTS[name])
+
+
+app_settings = AppSettings()
+
+
+def course_model_label() -> str:
+    """The ``app_label.ModelName`` of the host's course model, or a clear configuration error."""
+    label = getattr(settings, PREFIX + "COURSE_MODEL", None)
+    if not label or not isinstance(label, str) or label.count(".") != 1:
+        raise ImproperlyConfigured(
+            "Set FLUENTORY_BOOKINGS_COURSE_MODEL to your course model, e.g. "
+            f'FLUENTORY_BOOKINGS_COURSE_MODEL = "lms.Course" (got {label!r}).'
+        )
+    return label
+
+
+def get_course_model() -> Any:
+    """The host's course model class."""
+    from django.apps import apps
+
+    return apps.get_model(course_model_label(), require_ready=False)

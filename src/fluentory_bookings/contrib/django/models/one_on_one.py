@@ -1,0 +1,128 @@
+"""1:1 bookings made from a teacher's availability."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from model_utils.models import TimeStampedModel
+
+from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
+from fluentory_bookings.contrib.django.conf import course_model_label
+from fluentory_bookings.contrib.django.models.availability import TeacherAvailability
+from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
+from fluentory_bookings.core.approvals import ACTIVE_STATUSES
+from fluentory_bookings.core.links import MeetingProvider, meeting_provider
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+ACTIVE_VALUES = sorted(s.value for s in ACTIVE_STATUSES)
+
+
+class OneOnOneBooking(TimeStampedModel):
+    """A student's 1:1 lesson in one slot of a teacher's availability.
+
+    Pending and confirmed bookings are *active*: they hold their slot. The database keeps one
+    active booking per (availability, start) and, on PostgreSQL, an exclusion constraint keeps a
+    teacher from having two overlapping active bookings.
+    """
+
+    availability_slot = models.ForeignKey(
+        TeacherAvailability,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("availability"),
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="one_on_one_bookings",
+        verbose_name=_("student"),
+    )
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="taught_one_on_one_bookings",
+        verbose_name=_("teacher"),
+    )
+    course = models.ForeignKey(
+        course_model_label(),
+        on_delete=models.CASCADE,
+        related_name="one_on_one_bookings",
+        verbose_name=_("course"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=OneOnOneStatusChoices.choices, db_index=True
+    )
+    meeting_link = models.URLField(
+        _("meeting link"), max_length=500, blank=True, validators=[validate_https_meeting_link]
+    )
+    is_recurring = models.BooleanField(_("part of a recurring series"), default=False)
+    series_id = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    expires_at = models.DateTimeField(_("pending request expires at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.TextField(_("reason"), blank=True)
+    google_calendar_event_id = models.CharField(
+        _("Google Calendar event id"), max_length=255, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("1:1 booking")
+        verbose_name_plural = _("1:1 bookings")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["availability_slot", "starts_at"],
+                condition=Q(status__in=ACTIVE_VALUES),
+                name="fb_one_on_one_one_active_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="fb_one_on_one_ends_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["teacher", "status", "starts_at"], name="fb_1on1_teacher"),
+            models.Index(fields=["student", "status", "starts_at"], name="fb_1on1_student"),
+            models.Index(fields=["status", "expires_at"], name="fb_1on1_pending_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} with {self.teacher} at {self.starts_at:%Y-%m-%d %H:%M %Z} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_VALUES
+
+    @property
+    def meeting_provider(self) -> MeetingProvider:
+        return meeting_provider(self.meeting_link)
+
+    def approve(self, by: AbstractBaseUser) -> OneOnOneBooking:
+        from fluentory_bookings.contrib.django.services import approve_one_on_one
+
+        return approve_one_on_one(self, by)
+
+    def decline(self, by: AbstractBaseUser, reason: str = "") -> OneOnOneBooking:
+        from fluentory_bookings.contrib.django.services import decline_one_on_one
+
+        return decline_one_on_one(self, by, reason)
+
+    def cancel(self, by: AbstractBaseUser, *, scope: str = "this") -> list[OneOnOneBooking]:
+        from fluentory_bookings.contrib.django.services import cancel_one_on_one
+
+        return cancel_one_on_one(self, by, scope=scope)

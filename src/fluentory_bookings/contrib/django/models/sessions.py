@@ -1,0 +1,195 @@
+"""Group sessions (seat-based) and their bookings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from model_utils.models import TimeStampedModel
+from timezone_field import TimeZoneField
+
+from fluentory_bookings.contrib.django.choices import SeatStatusChoices, SessionStatusChoices
+from fluentory_bookings.contrib.django.conf import course_model_label
+from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
+from fluentory_bookings.core.links import MeetingProvider, meeting_provider
+from fluentory_bookings.core.seats import ACTIVE, SEAT_HOLDING, SeatStatus, SessionStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+ACTIVE_SEAT_VALUES = sorted(s.value for s in ACTIVE)
+SEAT_HOLDING_VALUES = sorted(s.value for s in SEAT_HOLDING)
+
+
+class LiveClassSession(TimeStampedModel):
+    """A live group session with a fixed number of seats.
+
+    ``seats_taken`` is a counter the services move with conditional UPDATEs; the database
+    refuses any value outside ``0..total_seats``, so no code path can overbook.
+    """
+
+    course = models.ForeignKey(
+        course_model_label(),
+        on_delete=models.CASCADE,
+        related_name="live_sessions",
+        verbose_name=_("course"),
+    )
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="taught_live_sessions",
+        verbose_name=_("teacher"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    timezone = TimeZoneField(_("time zone"), default="UTC", use_pytz=False)
+    total_seats = models.PositiveIntegerField(_("total seats"), default=10)
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    enable_waitlist = models.BooleanField(_("enable waitlist"), default=False)
+    meeting_link = models.URLField(
+        _("meeting link"), max_length=500, blank=True, validators=[validate_https_meeting_link]
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=SessionStatusChoices.choices,
+        default=SessionStatusChoices.SCHEDULED,
+    )
+
+    class Meta:
+        verbose_name = _("live class session")
+        verbose_name_plural = _("live class sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_seats__gt=0), name="fb_session_total_seats_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_taken__gte=0) & Q(seats_taken__lte=F("total_seats")),
+                name="fb_session_seats_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="fb_session_ends_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["course", "starts_at"], name="fb_session_course_start"),
+            models.Index(fields=["teacher", "starts_at"], name="fb_session_teacher_start"),
+            models.Index(fields=["status", "starts_at"], name="fb_session_status_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d %H:%M %Z})"
+
+    @property
+    def remaining_seats(self) -> int:
+        return max(self.total_seats - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_taken >= self.total_seats
+
+    @property
+    def booking_open(self) -> bool:
+        """Whether a student could book now: scheduled, not started, a seat or a waitlist."""
+        from fluentory_bookings.contrib.django.adapter import get_adapter
+
+        if self.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+            return False
+        if self.starts_at <= get_adapter().now():
+            return False
+        return not self.is_full or self.enable_waitlist
+
+    @property
+    def meeting_provider(self) -> MeetingProvider:
+        return meeting_provider(self.meeting_link)
+
+    def update_booking_status(self) -> SessionStatus:
+        """Recompute ``status`` from the seat counter (closes when full, reopens when not)."""
+        from fluentory_bookings.contrib.django.services import refresh_session_status
+
+        return refresh_session_status(self)
+
+
+class Booking(TimeStampedModel):
+    """A student's seat (or waitlist place) in a group session: "Group Session Booking"."""
+
+    session = models.ForeignKey(
+        LiveClassSession,
+        on_delete=models.CASCADE,
+        related_name="bookings",
+        verbose_name=_("session"),
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="group_bookings",
+        verbose_name=_("student"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=SeatStatusChoices.choices, db_index=True
+    )
+    seats_booked = models.PositiveSmallIntegerField(_("seats booked"), default=1, editable=False)
+    waitlist_joined_at = models.DateTimeField(_("joined waitlist at"), null=True, blank=True)
+    waitlist_position = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Group Session Booking")
+        verbose_name_plural = _("Group Session Bookings")
+        ordering = ["session", "created", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "student"],
+                condition=Q(status__in=ACTIVE_SEAT_VALUES),
+                name="fb_booking_one_active_per_student",
+            ),
+            models.CheckConstraint(condition=Q(seats_booked=1), name="fb_booking_one_seat"),
+            models.CheckConstraint(
+                condition=~Q(status=SeatStatus.WAITLISTED.value)
+                | (Q(waitlist_joined_at__isnull=False) & Q(waitlist_position__isnull=False)),
+                name="fb_booking_waitlist_has_place",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "status"], name="fb_booking_session_status"),
+            models.Index(fields=["student", "status"], name="fb_booking_student_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} - {self.session} ({self.status})"
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING_VALUES
+
+    def confirm(self) -> Booking:
+        """Give this booking a seat through the service.
+
+        An unsaved booking books its session (confirmed, or waitlisted when full); a waitlisted
+        one takes a free seat if there is one (else ``SessionFull``); a confirmed one is kept.
+        """
+        from fluentory_bookings.contrib.django.services import confirm_group_booking
+
+        return confirm_group_booking(self)
+
+    def cancel(self, by: AbstractBaseUser | None = None, **kwargs: Any) -> Booking:
+        """Cancel through the service: frees the seat and promotes the waitlist."""
+        from fluentory_bookings.contrib.django.services import cancel_group_booking
+
+        return cancel_group_booking(self, by if by is not None else self.student, **kwargs)

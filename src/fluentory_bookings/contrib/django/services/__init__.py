@@ -1,0 +1,60 @@
+"""Use cases: the only code that writes bookings.
+
+Each function opens one transaction, locks what it decides on (people's schedules, then session
+rows, in a fixed order), loads core values, asks ``fluentory_bookings.core`` for the decision,
+writes it (seats move by conditional UPDATE) and queues signals for after the commit. Refusals
+are typed :class:`~fluentory_bookings.core.errors.BookingError` subclasses, raised before anything
+is written.
+"""
+
+from fluentory_bookings.contrib.django.services.availability import (
+    Eligibility,
+    check_one_on_one_eligibility,
+    open_slots_for,
+    set_availability,
+)
+from fluentory_bookings.contrib.django.services.group import (
+    book_group_session,
+    cancel_group_booking,
+    confirm_group_booking,
+    leave_waitlist,
+    mark_attendance,
+    refresh_session_status,
+    reschedule_group_booking,
+)
+from fluentory_bookings.contrib.django.services.one_on_one import (
+    approve_one_on_one,
+    cancel_one_on_one,
+    complete_one_on_one,
+    decline_one_on_one,
+    expire_pending_requests,
+    request_one_on_one,
+)
+from fluentory_bookings.contrib.django.services.sessions import (
+    cancel_session,
+    create_session,
+    update_session,
+)
+
+__all__ = [
+    "Eligibility",
+    "approve_one_on_one",
+    "book_group_session",
+    "cancel_group_booking",
+    "cancel_one_on_one",
+    "cancel_session",
+    "check_one_on_one_eligibility",
+    "complete_one_on_one",
+    "confirm_group_booking",
+    "create_session",
+    "decline_one_on_one",
+    "expire_pending_requests",
+    "leave_waitlist",
+    "mark_attendance",
+    "open_slots_for",
+    "refresh_session_status",
+    "request_one_on_one",
+    "reschedule_group_booking",
+    "set_availability",
+    "update_session",
+]

@@ -1,0 +1,391 @@
+"""Teachers' 1:1 availability: publish it, list its open slots, and say who may book it.
+
+The slot arithmetic is :mod:`fluentory_bookings.core`'s: the availability row becomes a core rule
+(:meth:`~fluentory_bookings.contrib.django.models.TeacherAvailability.rule`), its occurrences are
+cut into slots by :func:`~fluentory_bookings.core.slots.open_slots`, and everything the teacher
+is already committed to (active 1:1s in either role, group sessions they teach or attend, the
+adapter's external busy time) is taken out. A slot is therefore "taken" by an active booking
+only; nothing on the availability row is flipped, so declining or cancelling frees it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.choices import AvailabilityKind
+from fluentory_bookings.contrib.django.models import TeacherAvailability
+from fluentory_bookings.contrib.django.services.locks import lock_users
+from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.core.conflicts import Commitment
+from fluentory_bookings.core.errors import (
+    BookingError,
+    InvalidRule,
+    InvalidTimezone,
+    NotPermitted,
+    PolicyViolation,
+    SlotUnavailable,
+)
+from fluentory_bookings.core.intervals import Interval, require_aware
+from fluentory_bookings.core.policy import BookingType, Deadlines, check_bookable
+from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
+from fluentory_bookings.core.zones import resolve_zone
+
+__all__ = [
+    "DEFAULT_LISTING_WINDOW",
+    "Eligibility",
+    "check_one_on_one_eligibility",
+    "open_slots_for",
+    "set_availability",
+]
+
+DEFAULT_LISTING_WINDOW = timedelta(days=90)
+"""How far ahead :func:`open_slots_for` looks when neither ``end`` nor a booking horizon is set."""
+
+_KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
+_MAX_MINUTES = 32767  # PositiveSmallIntegerField on every database
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+def set_availability(
+    teacher: Any,
+    *,
+    availability: TeacherAvailability | None = None,
+    course: Any = None,
+    timezone: str | tzinfo,
+    kind: str = AvailabilityKind.WEEKLY.value,
+    start_date: date,
+    end_date: date | None = None,
+    start_time: time,
+    end_time: time,
+    weekdays: Iterable[int] = (),
+    excluded_dates: Iterable[date] = (),
+    slot_minutes: int = 60,
+    buffer_before_minutes: int = 0,
+    buffer_after_minutes: int = 0,
+    is_active: bool = True,
+) -> TeacherAvailability:
+    """Create (``availability=None``) or replace the teacher's availability.
+
+    Every field is validated by building the core rule and slot spec before anything is
+    written. Existing bookings keep their times when an availability changes; they stay
+    commitments of the teacher until they are cancelled or declined.
+
+    Args:
+        teacher: The user who publishes it.
+        availability: The row to update, or ``None`` to create one.
+        course: Restrict it to this course (the teacher must teach it); ``None`` = every 1:1
+            course the teacher teaches.
+        timezone: IANA zone of the wall-clock times (``"Europe/Berlin"``) or a ``ZoneInfo``.
+        kind: ``"weekly"`` (on ``weekdays`` from ``start_date`` until ``end_date``) or
+            ``"one_time"`` (once, on ``start_date``).
+        start_time, end_time: Local wall-clock times; an end earlier than the start runs past
+            midnight.
+        weekdays: 0 = Monday ... 6 = Sunday (weekly only).
+        excluded_dates: Local dates without availability (weekly only).
+        slot_minutes: Length of one lesson.
+        buffer_before_minutes, buffer_after_minutes: Free time the teacher keeps around each
+            commitment.
+
+    Raises:
+        InvalidTimezone: ``timezone`` is not an IANA zone.
+        InvalidRule: the rule cannot be expanded (end date before start date, no weekdays,
+            end time equal to start time, a slot longer than the window, ...); ``field``
+            names the culprit.
+        NotPermitted: ``availability`` belongs to another teacher, or ``teacher`` does not
+            teach ``course``.
+    """
+    zone = _zone(timezone)
+    if kind not in _KINDS:
+        raise InvalidRule(f"kind must be 'weekly' or 'one_time', not {kind!r}", field="kind")
+    if not isinstance(start_date, date) or isinstance(start_date, datetime):
+        raise InvalidRule(f"start_date must be a date, not {start_date!r}", field="start_date")
+    if end_date is not None:
+        if not isinstance(end_date, date) or isinstance(end_date, datetime):
+            raise InvalidRule(f"end_date must be a date, not {end_date!r}", field="end_date")
+        if end_date < start_date:
+            raise InvalidRule(
+                f"end_date ({end_date}) is before start_date ({start_date})", field="end_date"
+            )
+    minutes = {
+        "slot_minutes": slot_minutes,
+        "buffer_before_minutes": buffer_before_minutes,
+        "buffer_after_minutes": buffer_after_minutes,
+    }
+    for name, value in minutes.items():
+        low = 1 if name == "slot_minutes" else 0
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not low <= value <= _MAX_MINUTES
+        ):
+            raise InvalidRule(
+                f"{name} must be a whole number from {low} to {_MAX_MINUTES}, not {value!r}",
+                field=name,
+            )
+    weekly = kind == AvailabilityKind.WEEKLY.value
+    days = sorted(_weekdays(weekdays)) if weekly else []
+    excluded = sorted({_date(d, "excluded_dates") for d in excluded_dates}) if weekly else []
+    adapter = get_adapter()
+    if course is not None and not adapter.is_teacher(teacher, course):
+        raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
+
+    with transaction.atomic():
+        lock_users(teacher)
+        if availability is None:
+            row = TeacherAvailability(teacher=teacher)
+        else:
+            if availability.pk is None:
+                raise InvalidRule("availability has not been saved yet", field="availability")
+            row = TeacherAvailability.objects.select_for_update().get(pk=availability.pk)
+            if row.teacher_id != getattr(teacher, "pk", None):
+                raise NotPermitted("this availability belongs to another teacher", actor="teacher")
+        row.course = course
+        row.timezone = zone
+        row.kind = kind
+        row.start_date = start_date
+        row.end_date = end_date
+        row.start_time = start_time
+        row.end_time = end_time
+        row.weekdays = days
+        row.excluded_dates = [d.isoformat() for d in excluded]
+        row.slot_minutes = slot_minutes
+        row.buffer_before_minutes = buffer_before_minutes
+        row.buffer_after_minutes = buffer_after_minutes
+        row.is_active = bool(is_active)
+        # Core decides whether the row describes a rule at all: build it before writing.
+        rule = row.rule()
+        spec = row.slot_spec()
+        if spec.length > rule.duration:
+            raise InvalidRule(
+                f"a {slot_minutes}-minute slot does not fit in the {rule.duration} window",
+                field="slot_minutes",
+            )
+        row.save()
+    if availability is not None and availability is not row:
+        _copy_fields(row, availability)
+    return row
+
+
+# --- open slots -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SlotContext:
+    """Everything a slot decision about one availability needs, loaded once."""
+
+    availability: TeacherAvailability
+    spec: SlotSpec
+    deadlines: Deadlines
+    now: datetime
+
+    def windows(self, span: Interval) -> list[Interval]:
+        """The availability's occurrences overlapping ``span`` (UTC)."""
+        return self.availability.rule().occurrences(span)
+
+    def teacher_busy(
+        self, span: Interval, *, exclude_one_on_one: Sequence[int] = ()
+    ) -> list[Commitment]:
+        """The teacher's commitments near ``span`` (widened by the buffers)."""
+        gap = self.spec.gap
+        return commitments(
+            self.availability.teacher,
+            "teacher",
+            span.start - gap,
+            span.end + gap,
+            exclude_one_on_one=tuple(exclude_one_on_one),
+            include_external=True,
+        )
+
+
+def slot_context(availability: TeacherAvailability, course: Any = None) -> SlotContext:
+    """Load the spec, deadlines and ``now`` for slot decisions on ``availability``.
+
+    The deadlines are the adapter's for ``course``, else for ``availability.course`` (which is
+    ``None`` for an availability open to every course the teacher teaches).
+    """
+    adapter = get_adapter()
+    deadlines = adapter.get_deadlines(course if course is not None else availability.course)
+    return SlotContext(
+        availability=availability,
+        spec=availability.slot_spec(deadlines),
+        deadlines=deadlines,
+        now=require_aware(adapter.now(), "now"),
+    )
+
+
+def open_slots_for(
+    availability: TeacherAvailability,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int | None = None,
+    course: Any = None,
+) -> list[Interval]:
+    """The open slots of ``availability`` starting in ``[start, end)``, in UTC, sorted.
+
+    By default from now until now plus the booking horizon (or :data:`DEFAULT_LISTING_WINDOW`
+    when there is none). Slots inside the minimum notice or beyond the horizon, and slots that
+    collide (buffers included) with anything the teacher is committed to, are left out. An
+    inactive availability has no open slots.
+
+    Args:
+        limit: Return at most this many (the earliest).
+        course: Whose deadlines apply; default ``availability.course``.
+
+    Raises:
+        InvalidInterval: ``start``/``end`` is naive, or ``end`` is not after ``start``.
+    """
+    if not availability.is_active or (limit is not None and limit <= 0):
+        return []
+    if start is not None and end is not None:
+        Interval(start, end)  # a malformed range is the caller's error: InvalidInterval
+    ctx = slot_context(availability, course)
+    lo = ctx.now if start is None else max(require_aware(start, "start"), ctx.now)
+    if end is None:
+        hi = ctx.now + (ctx.deadlines.booking_horizon or DEFAULT_LISTING_WINDOW) + ctx.spec.length
+    else:
+        hi = require_aware(end, "end")
+    if hi <= lo:
+        return []
+    # Occurrences that start before ``lo`` may still hold slots starting inside it.
+    windows = ctx.windows(Interval(lo, hi + ctx.spec.length))
+    if not windows:
+        return []
+    span = Interval(min(w.start for w in windows), max(w.end for w in windows))
+    busy = [c.interval for c in ctx.teacher_busy(span)]
+    slots = [s for s in open_slots(windows, busy, ctx.spec, now=ctx.now) if lo <= s.start < hi]
+    return slots if limit is None else slots[:limit]
+
+
+# --- eligibility ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Whether a user may book an availability; falsy with the typed refusal as ``reason``."""
+
+    ok: bool
+    reason: BookingError | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def code(self) -> str | None:
+        """The refusal's stable error code, or ``None`` when allowed."""
+        return None if self.reason is None else self.reason.code
+
+
+def check_one_on_one_eligibility(
+    availability: TeacherAvailability,
+    user: Any,
+    course: Any,
+    *,
+    starts_at: datetime | None = None,
+) -> Eligibility:
+    """Whether ``user`` may book ``availability`` for ``course`` (at ``starts_at``).
+
+    Never raises a :class:`BookingError`: a refusal is returned as ``reason``. The checks, in
+    order: the course takes 1:1 bookings, the availability is active and offered for this
+    course, its teacher teaches the course, the user is not that teacher, the adapter lets the
+    user book the course (enrolment), and, with ``starts_at``, that the start is bookable now
+    and an open slot.
+    """
+    try:
+        require_eligible(availability, user, course)
+        if starts_at is not None:
+            ctx = slot_context(availability, course)
+            check_bookable(starts_at, now=ctx.now, deadlines=ctx.deadlines)
+            require_open_slot(ctx, starts_at)
+    except BookingError as exc:
+        return Eligibility(False, exc)
+    return Eligibility(True)
+
+
+def require_eligible(availability: TeacherAvailability, student: Any, course: Any) -> None:
+    """Raise the first reason ``student`` may not book ``availability`` for ``course``.
+
+    Raises:
+        PolicyViolation: rule ``"booking_type"`` (the course takes no 1:1 bookings) or
+            ``"enrollment"`` (the adapter's ``can_book`` refuses the student).
+        SlotUnavailable: the availability is switched off, offered for another course, or its
+            teacher does not teach the course.
+        NotPermitted: the student is the availability's teacher.
+        InvalidRule: no course was given.
+    """
+    if course is None:
+        raise InvalidRule("a 1:1 booking needs a course", field="course")
+    adapter = get_adapter()
+    adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
+    if not availability.is_active:
+        raise SlotUnavailable("this availability is switched off")
+    if availability.course_id is not None and availability.course_id != course.pk:
+        raise SlotUnavailable("this availability is offered for another course")
+    if getattr(student, "pk", None) is not None and student.pk == availability.teacher_id:
+        raise NotPermitted("teachers cannot book their own availability", actor="teacher")
+    if not adapter.is_teacher(availability.teacher, course):
+        raise SlotUnavailable("this teacher does not teach the course")
+    if not adapter.can_book(student, course):
+        raise PolicyViolation("enrollment", "only students enrolled in the course may book it")
+
+
+def require_open_slot(ctx: SlotContext, starts_at: datetime) -> Interval:
+    """The open slot of ``ctx.availability`` starting at ``starts_at``, or SlotUnavailable."""
+    require_aware(starts_at, "starts_at")
+    probe = Interval(starts_at, starts_at + ctx.spec.length)
+    windows = ctx.windows(probe)
+    busy = [c.interval for c in ctx.teacher_busy(probe)]
+    return slot_at(starts_at, windows, busy, ctx.spec, now=ctx.now)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _zone(value: object) -> ZoneInfo:
+    # A ZoneInfo read from a file has no key to store; only named zones are accepted.
+    if isinstance(value, tzinfo):
+        key = getattr(value, "key", None) or ("UTC" if value is UTC else None)
+        if key is None:
+            raise InvalidTimezone(value)
+        value = key
+    if not isinstance(value, str):
+        raise InvalidTimezone(value)
+    return resolve_zone(value)
+
+
+def _weekdays(values: Iterable[Any]) -> set[int]:
+    if isinstance(values, (str, bytes)):
+        raise InvalidRule("weekdays must be a collection of numbers 0-6", field="weekdays")
+    out: set[int] = set()
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 6:
+            raise InvalidRule(
+                f"weekdays must be whole numbers 0 (Monday) to 6 (Sunday), got {v!r}",
+                field="weekdays",
+            )
+        out.add(v)
+    return out
+
+
+def _date(value: Any, field: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise InvalidRule(f"{field} must hold dates, not {value!r}", field=field) from exc
+    return value
+
+
+def _copy_fields(source: Any, target: Any) -> None:
+    """Bring the caller's instance up to date with the row that was written."""
+    for f in source._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))

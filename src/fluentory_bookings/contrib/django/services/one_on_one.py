@@ -1,0 +1,451 @@
+"""1:1 bookings: request (one lesson or a weekly series), approve, decline, cancel, complete,
+expire.
+
+Every use case runs in one transaction. It first locks the schedules of the people involved
+(:func:`~fluentory_bookings.contrib.django.services.locks.lock_users`, sorted inside), then
+re-reads the rows it decides on with ``select_for_update`` (the caller's instance may be stale),
+loads them into core values, lets :mod:`fluentory_bookings.core` decide, writes, and queues the
+matching signal with ``transaction.on_commit``. A refusal is a typed
+:class:`~fluentory_bookings.core.errors.BookingError` raised before anything is written.
+
+The database backs the locks: one active booking per (availability, start) (a partial unique
+constraint) and, on PostgreSQL, no overlapping active bookings for one teacher (an exclusion
+constraint). Should a write still hit one of them, the request fails with ``SlotUnavailable``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone as django_timezone
+
+from fluentory_bookings.contrib.django import signals
+from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.conf import app_settings
+from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
+from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+from fluentory_bookings.contrib.django.services.availability import (
+    require_eligible,
+    slot_context,
+)
+from fluentory_bookings.contrib.django.services.locks import lock_users
+from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.core.approvals import (
+    Actor,
+    OneOnOneStatus,
+    check_transition,
+    initial_status,
+)
+from fluentory_bookings.core.conflicts import Commitment, check_conflicts, weekly_series
+from fluentory_bookings.core.errors import (
+    AlreadyBooked,
+    InvalidRule,
+    InvalidTransition,
+    NotPermitted,
+    SlotUnavailable,
+)
+from fluentory_bookings.core.intervals import Interval, require_aware
+from fluentory_bookings.core.links import validate_meeting_link
+from fluentory_bookings.core.policy import (
+    check_bookable,
+    check_cancellable,
+    check_outcome_recordable,
+    pending_expires_at,
+)
+from fluentory_bookings.core.slots import slot_at
+
+__all__ = [
+    "SCOPES",
+    "approve_one_on_one",
+    "cancel_one_on_one",
+    "complete_one_on_one",
+    "decline_one_on_one",
+    "expire_pending_requests",
+    "request_one_on_one",
+]
+
+SCOPES = ("this", "following")
+"""What :func:`cancel_one_on_one` cancels: this booking, or it and the later ones of its series."""
+
+_EXPIRE_BATCH = 500
+_S = OneOnOneStatus
+
+
+# --- request ----------------------------------------------------------------------------------
+
+
+def request_one_on_one(
+    availability: TeacherAvailability,
+    student: Any,
+    starts_at: datetime,
+    *,
+    course: Any = None,
+    weeks: int = 1,
+) -> list[OneOnOneBooking]:
+    """Book the slot of ``availability`` at ``starts_at`` for ``student`` (``weeks`` in a row).
+
+    With ``weeks > 1`` the booking repeats every week at the same local time in the
+    availability's zone (the UTC time shifts across DST changes), and the whole series is
+    decided at once: every occurrence must be an open slot and must not clash with anything the
+    student or the teacher is committed to; otherwise nothing is booked. The booking horizon
+    limits how far ahead the series may *start*; its later weeks may lie beyond it, up to
+    ``FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS``.
+
+    The bookings start ``pending`` (holding their slots until the teacher decides or the
+    request expires) when the adapter's ``requires_approval(course, teacher)`` says so, else
+    ``confirmed``.
+
+    Args:
+        availability: The teacher's availability to book.
+        student: The user who books.
+        starts_at: The slot's start (aware, any zone).
+        course: The course the lesson belongs to; default ``availability.course``.
+        weeks: How many weekly lessons, 1 for a single one.
+
+    Returns:
+        The new bookings, in time order (one for a single lesson).
+
+    Raises:
+        InvalidRule: no course, or ``weeks`` outside 1..MAX_SERIES_WEEKS (``field`` says which).
+        InvalidInterval: ``starts_at`` is naive.
+        PolicyViolation: the course takes no 1:1 bookings (``"booking_type"``), the student is
+            not enrolled (``"enrollment"``), or the start is past, inside the minimum notice or
+            beyond the horizon (``"past"``, ``"minimum_notice"``, ``"horizon"``).
+        NotPermitted: the student is the availability's teacher.
+        AlreadyBooked: the student already holds this slot (a repeated request).
+        SlotUnavailable: the availability is off or for another course, or an occurrence is
+            not on its slot grid, outside it, or taken.
+        Conflict: occurrences clash with the student's or the teacher's commitments; it lists
+            every clash of every occurrence.
+    """
+    require_aware(starts_at, "starts_at")
+    _check_weeks(weeks)
+    if availability.pk is None:
+        raise InvalidRule("availability has not been saved yet", field="availability")
+    adapter = get_adapter()
+    try:
+        with transaction.atomic():
+            # Lock before the first read, so every read below sees the competitors' commits.
+            lock_users(availability.teacher_id, student)
+            av = TeacherAvailability.objects.select_for_update().get(pk=availability.pk)
+            if av.teacher_id != availability.teacher_id:  # pragma: no cover - never reassigned
+                lock_users(av.teacher_id)
+            if course is None:
+                course = av.course
+            require_eligible(av, student, course)
+            ctx = slot_context(av, course)
+            check_bookable(starts_at, now=ctx.now, deadlines=ctx.deadlines)
+            first = Interval(starts_at, starts_at + ctx.spec.length).to_utc()
+            if OneOnOneBooking.objects.filter(
+                availability_slot=av,
+                student=student,
+                starts_at=first.start,
+                status__in=ACTIVE_VALUES,
+            ).exists():
+                raise AlreadyBooked(
+                    session_id=f"availability {av.pk} at {first.start.isoformat()}",
+                    student_id=student.pk,
+                )
+            series = weekly_series(first, str(av.timezone), weeks=weeks)
+            span = Interval(series[0].start, series[-1].end)
+            windows = ctx.windows(span)
+            # The horizon bounds how far ahead a request may start, not the weeks after it.
+            later_spec = replace(ctx.spec, horizon=None)
+            specs = [ctx.spec, *([later_spec] * (len(series) - 1))]
+            # 1. Each occurrence lies on the availability's grid (busy time comes next).
+            for occ, spec in zip(series, specs, strict=True):
+                slot_at(occ.start, windows, (), spec, now=ctx.now)
+            # 2. Nothing the student or the teacher is committed to overlaps: all clashes at once.
+            teacher_busy = ctx.teacher_busy(span)
+            student_busy = commitments(student, "student", span.start, span.end)
+            check_conflicts(series, _dedupe([*student_busy, *teacher_busy]))
+            # 3. The teacher's buffers around their commitments are respected too.
+            busy = [c.interval for c in teacher_busy]
+            for occ, spec in zip(series, specs, strict=True):
+                slot_at(occ.start, windows, busy, spec, now=ctx.now)
+
+            status = initial_status(adapter.requires_approval(course, av.teacher))
+            recurring = len(series) > 1
+            series_id = uuid.uuid4() if recurring else None
+            created: list[OneOnOneBooking] = []
+            for occ in series:
+                booking = OneOnOneBooking(
+                    availability_slot=av,
+                    student=student,
+                    teacher_id=av.teacher_id,
+                    course=course,
+                    starts_at=occ.start,
+                    ends_at=occ.end,
+                    status=status.value,
+                    is_recurring=recurring,
+                    series_id=series_id,
+                    requested_at=ctx.now,
+                    expires_at=(
+                        pending_expires_at(
+                            requested_at=ctx.now, starts_at=occ.start, deadlines=ctx.deadlines
+                        )
+                        if status is _S.PENDING
+                        else None
+                    ),
+                )
+                booking.save()
+                link = adapter.generate_meeting_link(booking)
+                if link:
+                    booking.meeting_link = validate_meeting_link(link)
+                    booking.save(update_fields=["meeting_link", "modified"])
+                created.append(booking)
+            for booking in created:
+                _send(signals.one_on_one_requested, booking, student)
+    except IntegrityError as exc:
+        # Only reachable if a write slipped past the locks (e.g. a host writing bookings
+        # directly): the database's constraints refuse the second active booking.
+        raise SlotUnavailable(
+            f"no open slot at {starts_at.isoformat()}: taken", starts_at=starts_at
+        ) from exc
+    return created
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+
+def approve_one_on_one(booking: OneOnOneBooking, by: Any) -> OneOnOneBooking:
+    """The teacher (or staff) confirms a pending request.
+
+    A request whose ``expires_at`` has passed is marked ``expired`` instead (and
+    ``one_on_one_expired`` sent), and the approval is refused.
+
+    Raises:
+        NotPermitted: ``by`` is not this booking's teacher or staff (a student may not
+            approve; a stranger may not touch it).
+        InvalidTransition: the booking is not pending (already decided, cancelled, expired),
+            or it has just expired.
+    """
+    return _decide(booking, by, _S.CONFIRMED, signals.one_on_one_approved)
+
+
+def decline_one_on_one(booking: OneOnOneBooking, by: Any, reason: str = "") -> OneOnOneBooking:
+    """The teacher (or staff) declines a pending request; its slot is open again at once.
+
+    Raises:
+        NotPermitted: ``by`` is not this booking's teacher or staff.
+        InvalidTransition: the booking is not pending, or its request has just expired (it is
+            then marked ``expired``).
+    """
+    return _decide(booking, by, _S.DECLINED, signals.one_on_one_declined, reason=reason)
+
+
+def complete_one_on_one(
+    booking: OneOnOneBooking, by: Any, *, no_show: bool = False
+) -> OneOnOneBooking:
+    """The teacher (or staff) records a confirmed lesson as held, or as a no-show.
+
+    Sends ``one_on_one_completed`` in both cases; ``booking.status`` tells which.
+
+    Raises:
+        NotPermitted: ``by`` is not this booking's teacher or staff.
+        InvalidTransition: the booking is not confirmed.
+        PolicyViolation: ``"not_started"``: the lesson has not started yet.
+    """
+    target = _S.NO_SHOW if no_show else _S.COMPLETED
+    return _decide(booking, by, target, signals.one_on_one_completed)
+
+
+def cancel_one_on_one(
+    booking: OneOnOneBooking, by: Any, *, scope: str = "this"
+) -> list[OneOnOneBooking]:
+    """Cancel a pending or confirmed booking (``scope="following"``: and its series' later ones).
+
+    Students may cancel until the course's cancellation cut-off before each lesson, teachers
+    until it starts, staff at any time. Cancelling frees the slots at once. All-or-nothing: if
+    one of the bookings may not be cancelled, none is.
+
+    Returns:
+        The cancelled bookings, in time order.
+
+    Raises:
+        InvalidRule: ``scope`` is not ``"this"`` or ``"following"``.
+        NotPermitted: ``by`` is neither the student, the teacher nor staff.
+        InvalidTransition: the booking is no longer active.
+        PolicyViolation: ``"cancellation_cutoff"`` or ``"past"``.
+    """
+    if scope not in SCOPES:
+        raise InvalidRule(f"scope must be 'this' or 'following', not {scope!r}", field="scope")
+    adapter = get_adapter()
+    with transaction.atomic():
+        fresh = _lock_booking(booking)
+        actor = _actor(adapter, by, fresh)
+        targets = [fresh]
+        if scope == "following" and fresh.series_id is not None:
+            targets += list(
+                OneOnOneBooking.objects.select_for_update()
+                .filter(
+                    series_id=fresh.series_id,
+                    starts_at__gt=fresh.starts_at,
+                    status__in=ACTIVE_VALUES,
+                )
+                .exclude(pk=fresh.pk)
+                .order_by("starts_at", "pk")
+            )
+        now = require_aware(adapter.now(), "now")
+        deadlines = adapter.get_deadlines(fresh.course)
+        for b in targets:
+            check_transition(b.status, _S.CANCELLED, actor)
+            check_cancellable(b.starts_at, now=now, deadlines=deadlines, actor=actor)
+        for b in targets:
+            _record(b, _S.CANCELLED, by, now)
+            _send(signals.one_on_one_cancelled, b, by)
+    _copy_fields(fresh, booking)
+    return targets
+
+
+def expire_pending_requests(now: datetime | None = None) -> int:
+    """Mark every pending request whose ``expires_at`` has come as ``expired``; return how many.
+
+    Meant for a periodic job (``manage.py expire_booking_requests``). Sends
+    ``one_on_one_expired`` (``by=None``) for each. Safe with several workers at once: on
+    PostgreSQL each claims rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and the update is
+    conditional on the row still being pending, so no request is expired (or signalled) twice.
+    """
+    adapter = get_adapter()
+    now = require_aware(now if now is not None else adapter.now(), "now")
+    alias = router.db_for_write(OneOnOneBooking)
+    skip_locked = connections[alias].features.has_select_for_update_skip_locked
+    due = Q(status=_S.PENDING.value) & (
+        Q(expires_at__lte=now) | Q(expires_at__isnull=True, starts_at__lte=now)
+    )
+    total = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic(using=alias):
+            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=last_pk).order_by("pk")
+            if skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            rows = list(qs[:_EXPIRE_BATCH])
+            if not rows:
+                return total
+            last_pk = rows[-1].pk
+            for b in rows:
+                check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
+            changed = (
+                OneOnOneBooking.objects.using(alias)
+                .filter(pk__in=[b.pk for b in rows], status=_S.PENDING.value)
+                .update(status=_S.EXPIRED.value, decided_at=now, modified=django_timezone.now())
+            )
+            # Rows are locked (PostgreSQL) or the database serialises writers (SQLite), so
+            # every row read above is still pending; the conditional update guards regardless.
+            if changed != len(rows):  # pragma: no cover - defensive
+                still = set(
+                    OneOnOneBooking.objects.using(alias)
+                    .filter(pk__in=[b.pk for b in rows], status=_S.EXPIRED.value, decided_at=now)
+                    .values_list("pk", flat=True)
+                )
+                rows = [b for b in rows if b.pk in still]
+            for b in rows:
+                b.status = _S.EXPIRED.value
+                b.decided_at = now
+                _send(signals.one_on_one_expired, b, None)
+            total += len(rows)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _decide(
+    booking: OneOnOneBooking, by: Any, target: OneOnOneStatus, signal: Signal, *, reason: str = ""
+) -> OneOnOneBooking:
+    adapter = get_adapter()
+    expired = False
+    with transaction.atomic():
+        fresh = _lock_booking(booking)
+        actor = _actor(adapter, by, fresh)
+        check_transition(fresh.status, target, actor)
+        now = require_aware(adapter.now(), "now")
+        if target in (_S.COMPLETED, _S.NO_SHOW):
+            check_outcome_recordable(fresh.starts_at, now=now)
+        if fresh.status == _S.PENDING.value and now >= (fresh.expires_at or fresh.starts_at):
+            # Nobody decided in time: the request has expired, whatever is asked now.
+            check_transition(fresh.status, _S.EXPIRED, Actor.SYSTEM)
+            _record(fresh, _S.EXPIRED, None, now)
+            _send(signals.one_on_one_expired, fresh, None)
+            expired = True
+        else:
+            _record(fresh, target, by, now, reason=reason)
+            _send(signal, fresh, by)
+    _copy_fields(fresh, booking)
+    if expired:
+        raise InvalidTransition(_S.EXPIRED.value, target.value, actor=str(actor))
+    return fresh
+
+
+def _lock_booking(booking: OneOnOneBooking) -> OneOnOneBooking:
+    """Lock both people's schedules, then the booking row; return it fresh."""
+    if booking.pk is None:
+        raise OneOnOneBooking.DoesNotExist("the booking has not been saved")
+    # A booking's teacher and student never change, so the caller's ids are safe to lock on
+    # before the first read; everything else is read again under the locks.
+    lock_users(booking.teacher_id, booking.student_id)
+    fresh = OneOnOneBooking.objects.select_for_update().get(pk=booking.pk)
+    if (fresh.teacher_id, fresh.student_id) != (booking.teacher_id, booking.student_id):
+        lock_users(fresh.teacher_id, fresh.student_id)  # pragma: no cover - never reassigned
+    return fresh
+
+
+def _actor(adapter: Any, by: Any, booking: OneOnOneBooking) -> Actor:
+    actor = adapter.actor_for(by, student=booking.student, teacher=booking.teacher)
+    if actor is None:
+        raise NotPermitted("this is not your booking")
+    return Actor(actor)
+
+
+def _record(
+    booking: OneOnOneBooking, status: OneOnOneStatus, by: Any, now: datetime, *, reason: str = ""
+) -> None:
+    booking.status = status.value
+    booking.decided_at = now
+    booking.decided_by_id = getattr(by, "pk", None)
+    fields = ["status", "decided_at", "decided_by", "modified"]
+    if reason:
+        booking.decision_reason = reason
+        fields.append("decision_reason")
+    booking.save(update_fields=fields)
+
+
+def _send(signal: Signal, booking: OneOnOneBooking, by: Any) -> None:
+    signals.send_on_commit(signal, OneOnOneBooking, booking=booking, by=by)
+
+
+def _check_weeks(weeks: object) -> None:
+    cap = app_settings.MAX_SERIES_WEEKS
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= cap:
+        raise InvalidRule(
+            f"weeks must be a whole number from 1 to {cap}, not {weeks!r}", field="weeks"
+        )
+
+
+def _dedupe(items: Iterable[Commitment]) -> list[Commitment]:
+    """Drop a commitment listed for both people (their 1:1 together): report it once."""
+    seen: set[Any] = set()
+    out: list[Commitment] = []
+    for c in items:
+        key = c.ref if isinstance(c.ref, tuple) and c.ref[-1] is not None else None
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(c)
+    return out
+
+
+def _copy_fields(source: Any, target: Any) -> None:
+    """Bring the caller's instance up to date with the row that was written."""
+    if source is target:
+        return
+    for f in source._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))

@@ -1,0 +1,320 @@
+"""Group sessions themselves: create, change and cancel them.
+
+The same steps as every use case (see :mod:`.group`): one transaction, the teacher's schedule
+locked before the session row, core decides, refusals before any write, signals after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone as django_timezone
+
+from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
+from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
+from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.services.group import (
+    apply_release,
+    load_waitlist,
+    seat_state,
+    signal_promoted,
+    write_alias,
+)
+from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
+from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.signals import (
+    group_booking_cancelled,
+    send_on_commit,
+    session_cancelled,
+    session_created,
+    session_updated,
+)
+from fluentory_bookings.core.approvals import Actor
+from fluentory_bookings.core.conflicts import check_conflicts
+from fluentory_bookings.core.errors import NotPermitted, PolicyViolation, SessionClosed
+from fluentory_bookings.core.intervals import Interval
+from fluentory_bookings.core.links import validate_meeting_link
+from fluentory_bookings.core.policy import BookingType, check_cancellable, require_booking_type
+from fluentory_bookings.core.seats import (
+    TERMINAL_SESSION_STATUSES,
+    SeatStatus,
+    SessionStatus,
+    decide_resize,
+    validate_total_seats,
+)
+from fluentory_bookings.core.zones import resolve_zone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import Model
+
+__all__ = ["UPDATABLE_FIELDS", "cancel_session", "create_session", "update_session"]
+
+UPDATABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "total_seats",
+        "enable_waitlist",
+        "meeting_link",
+        "timezone",
+    }
+)
+"""What :func:`update_session` may change. The course and the teacher stay."""
+
+
+def create_session(
+    *,
+    course: Model,
+    teacher: AbstractBaseUser,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    total_seats: int = 10,
+    enable_waitlist: bool = False,
+    meeting_link: str = "",
+    timezone: str | tzinfo = "UTC",
+    description: str = "",
+) -> LiveClassSession:
+    """Schedule a group session taught by ``teacher``.
+
+    Args:
+        course: The host's course; its booking type must be ``group_session``.
+        teacher: Who teaches it; must teach ``course`` (the adapter's ``is_teacher``).
+        starts_at, ends_at: Aware datetimes, ``ends_at`` after ``starts_at``, in the future.
+        total_seats: Capacity, a positive ``int``.
+        enable_waitlist: Whether students may wait for a seat once it is full.
+        meeting_link: An ``https://`` URL, or ``""`` to ask the adapter's
+            ``generate_meeting_link``.
+        timezone: The IANA zone the session is shown in (an instant is stored either way).
+        description: Free text.
+
+    Returns:
+        The new session, ``scheduled``, no seat taken. ``session_created`` is sent after the
+        commit with ``session`` and ``by`` (the teacher).
+
+    Raises:
+        InvalidInterval: a naive datetime, or ``ends_at`` not after ``starts_at``.
+        InvalidSeats: ``total_seats`` is not a positive ``int``.
+        InvalidMeetingLink: the link is not an absolute ``https://`` URL.
+        InvalidTimezone: ``timezone`` is not an IANA zone.
+        PolicyViolation: rule ``"booking_type"`` (the course takes no group sessions) or
+            ``"past"`` (``starts_at`` is not in the future).
+        NotPermitted: ``teacher`` does not teach ``course``.
+        Conflict: the teacher is already committed at that time.
+    """
+    adapter = get_adapter()
+    interval = Interval(starts_at, ends_at)
+    seats = validate_total_seats(total_seats)
+    link = validate_meeting_link(meeting_link)
+    zone = resolve_zone(timezone)
+    require_booking_type(adapter.get_booking_type(course), BookingType.GROUP_SESSION)
+    if not adapter.is_teacher(teacher, course):
+        raise NotPermitted(f"{teacher} does not teach {course}")
+    if interval.start <= adapter.now():
+        raise PolicyViolation("past", "a session must start in the future")
+    with transaction.atomic(using=write_alias()):
+        lock_users(teacher)
+        check_conflicts(
+            [interval],
+            commitments(teacher, "teacher", starts_at, ends_at, include_external=True),
+        )
+        session = LiveClassSession.objects.create(
+            course=course,
+            teacher=teacher,
+            title=title,
+            description=description,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=zone,
+            total_seats=seats,
+            enable_waitlist=bool(enable_waitlist),
+            meeting_link=link,
+            status=SessionStatus.SCHEDULED.value,
+        )
+        if not link:
+            generated = adapter.generate_meeting_link(session)
+            if generated:
+                session.meeting_link = validate_meeting_link(generated)
+                session.save(update_fields=["meeting_link"])
+        send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
+    return session
+
+
+def update_session(
+    session: LiveClassSession, by: AbstractBaseUser | None, **changes: Any
+) -> LiveClassSession:
+    """Change a session: any of :data:`UPDATABLE_FIELDS`, as keyword arguments.
+
+    - ``total_seats`` goes through core's ``decide_resize``: never below the seats already
+      held; raising it promotes waitlisted students into the new seats, first come first served.
+    - ``enable_waitlist``: switching it off stops new waitlist entries; students already
+      waiting keep their places. The status follows (a full session without a waitlist is
+      ``booking_closed``).
+    - ``starts_at``/``ends_at``: only before the session starts and while it is not cancelled
+      or completed; the new times are validated like :func:`create_session`'s and checked
+      against the teacher's other commitments. Booked students keep their bookings.
+    - ``meeting_link``, ``timezone``, ``title``, ``description``.
+
+    Who may: a teacher of the course (the session's teacher included) or staff.
+
+    Returns:
+        The session as stored. ``session_updated`` (``session``, ``by``) is sent after the
+        commit if anything changed, and ``group_booking_promoted`` for each promotion.
+
+    Raises:
+        TypeError: an unknown field.
+        NotPermitted: ``by`` neither teaches the course nor is staff.
+        InvalidSeats, SeatsBelowConfirmed: a bad ``total_seats``.
+        InvalidInterval, PolicyViolation (``"past"``), Conflict, SessionClosed: a bad time change.
+        InvalidMeetingLink, InvalidTimezone: a bad link or zone.
+    """
+    unknown = sorted(set(changes) - UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_session() cannot change {', '.join(unknown)}")
+    fields: dict[str, Any] = {}
+    if "meeting_link" in changes:
+        fields["meeting_link"] = validate_meeting_link(changes["meeting_link"])
+    if "timezone" in changes:
+        fields["timezone"] = resolve_zone(changes["timezone"])
+    if "total_seats" in changes:
+        validate_total_seats(changes["total_seats"])
+    for name in ("title", "description"):
+        if name in changes:
+            fields[name] = changes[name]
+    adapter = get_adapter()
+    with transaction.atomic(using=write_alias()):
+        teacher_id = (
+            LiveClassSession.objects.filter(pk=session.pk)
+            .values_list("teacher_id", flat=True)
+            .get()
+        )
+        timing = "starts_at" in changes or "ends_at" in changes
+        if timing:
+            lock_users(teacher_id)
+        current = lock_sessions([session.pk])[session.pk]
+        _session_actor(adapter, by, current)
+        now = adapter.now()
+        start = changes.get("starts_at", current.starts_at)
+        end = changes.get("ends_at", current.ends_at)
+        if timing:
+            interval = Interval(start, end)
+            if (interval.start, interval.end) != (current.starts_at, current.ends_at):
+                _check_new_time(current, interval, now)
+                fields["starts_at"], fields["ends_at"] = start, end
+        if "enable_waitlist" in changes:
+            fields["enable_waitlist"] = bool(changes["enable_waitlist"])
+        total = changes.get("total_seats", current.total_seats)
+        if total != current.total_seats:
+            fields["total_seats"] = total
+        fields = {k: v for k, v in fields.items() if _differs(getattr(current, k), v)}
+        if not fields:
+            _copy(session, current)
+            return current
+        waitlist, stored = load_waitlist(current.pk)
+        state = seat_state(
+            current, enable_waitlist=fields.get("enable_waitlist", current.enable_waitlist)
+        )
+        decision = decide_resize(state, total, waitlist)
+        promoted = apply_release(current, decision, stored, now=now, fields=fields)
+        current.refresh_from_db()
+        send_on_commit(session_updated, LiveClassSession, session=current, by=by)
+        signal_promoted(promoted, by=by)
+    _copy(session, current)
+    return current
+
+
+def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> LiveClassSession:
+    """Cancel a session and every active booking in it (seats and waitlist places).
+
+    Who may: a teacher of the course until the session starts, staff at any time. Cancelling
+    a cancelled session again changes nothing and sends nothing.
+
+    Returns:
+        The session, ``cancelled`` with no seat taken. After the commit ``session_cancelled``
+        (``session``, ``by``) is sent, then ``group_booking_cancelled`` (``booking``, ``by``)
+        for each booking it cancelled, so you can tell every student.
+
+    Raises:
+        NotPermitted: ``by`` neither teaches the course nor is staff.
+        PolicyViolation: rule ``"past"``, a teacher cancelling a session that has started.
+        SessionClosed: the session is completed.
+    """
+    adapter = get_adapter()
+    with transaction.atomic(using=write_alias()):
+        current = lock_sessions([session.pk])[session.pk]
+        actor = _session_actor(adapter, by, current)
+        if current.status == SessionStatus.CANCELLED.value:
+            _copy(session, current)
+            return current
+        if current.status == SessionStatus.COMPLETED.value:
+            raise SessionClosed(current.pk, current.status)
+        now = adapter.now()
+        check_cancellable(
+            current.starts_at,
+            now=now,
+            deadlines=adapter.get_deadlines(current.course),
+            actor=actor,
+        )
+        ids = list(
+            Booking.objects.filter(session=current, status__in=ACTIVE_SEAT_VALUES)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        stamp = django_timezone.now()
+        Booking.objects.filter(pk__in=ids).update(
+            status=SeatStatus.CANCELLED.value,
+            cancelled_at=now,
+            cancelled_by=by,
+            waitlist_position=None,
+            modified=stamp,
+        )
+        LiveClassSession.objects.filter(pk=current.pk).update(
+            seats_taken=0, status=SessionStatus.CANCELLED.value, modified=stamp
+        )
+        current.refresh_from_db()
+        send_on_commit(session_cancelled, LiveClassSession, session=current, by=by)
+        for booking in Booking.objects.filter(pk__in=ids).order_by("pk"):
+            booking.session = current
+            send_on_commit(group_booking_cancelled, Booking, booking=booking, by=by)
+    _copy(session, current)
+    return current
+
+
+def _session_actor(adapter: DefaultBookingAdapter, by: Any, session: LiveClassSession) -> Actor:
+    if by is not None and getattr(by, "pk", None) is not None:
+        if by.pk == session.teacher_id or adapter.is_teacher(by, session.course):
+            return Actor.TEACHER
+        if adapter.is_staff(by):
+            return Actor.STAFF
+    raise NotPermitted("only a teacher of the course or staff may manage its sessions")
+
+
+def _check_new_time(session: LiveClassSession, interval: Interval, now: datetime) -> None:
+    if session.status in {s.value for s in TERMINAL_SESSION_STATUSES}:
+        raise SessionClosed(session.pk, session.status)
+    if session.starts_at <= now:
+        raise PolicyViolation("past", "a session that has started cannot be moved")
+    if interval.start <= now:
+        raise PolicyViolation("past", "a session must start in the future")
+    found = commitments(
+        session.teacher, "teacher", interval.start, interval.end, include_external=True
+    )
+    check_conflicts([interval], [c for c in found if c.ref != ("session", session.pk)])
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, tzinfo) or isinstance(new, tzinfo):
+        return str(old) != str(new)
+    return bool(old != new)
+
+
+def _copy(target: LiveClassSession, fresh: LiveClassSession) -> None:
+    if target is fresh:
+        return
+    for field in fresh._meta.concrete_fields:
+        setattr(target, field.attname, getattr(fresh, field.attname))

@@ -1,0 +1,35 @@
+"""Settings for the Django test suite: the example LMS as host, on SQLite or PostgreSQL.
+
+FLUENTORY_TEST_DB=sqlite (default) uses a file database so threads get real, separate
+connections; FLUENTORY_TEST_DB=postgres uses the server scripts/test.sh starts.
+"""
+
+import os
+import tempfile
+
+from example_project.settings import *  # noqa: F403
+
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if os.environ.get("FLUENTORY_TEST_DB", "sqlite") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": os.environ.get("FLUENTORY_TEST_PG_HOST", "127.0.0.1"),
+            "PORT": os.environ["FLUENTORY_TEST_PG_PORT"],
+            "USER": "postgres",
+            "NAME": "fluentory",
+            "TEST": {"NAME": f"test_fluentory_{os.getpid()}"},
+        }
+    }
+else:
+    _dir = tempfile.mkdtemp(prefix="fluentory-sqlite-")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.path.join(_dir, "main.sqlite3"),
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+            "TEST": {"NAME": os.path.join(_dir, "test.sqlite3")},
+        }
+    }
