@@ -8,6 +8,7 @@ report each typed refusal as a message, so one refused row does not undo the oth
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -97,6 +98,8 @@ class LiveClassSessionForm(forms.ModelForm):
     class Meta:
         model = LiveClassSession
         fields = SESSION_FIELDS
+        # Links must be https anyway; also silences Django 5.2's change-of-default warning.
+        field_classes = {"meeting_link": partial(forms.URLField, assume_scheme="https")}
 
     acting_user: Any = None
 

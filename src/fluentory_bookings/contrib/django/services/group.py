@@ -92,6 +92,7 @@ __all__ = [
 
 _CONFIRMED = SeatStatus.CONFIRMED.value
 _WAITLISTED = SeatStatus.WAITLISTED.value
+_SCHEDULED = SessionStatus.SCHEDULED
 _CANCELLED = SeatStatus.CANCELLED.value
 _SEAT_HOLDING = frozenset(s.value for s in SEAT_HOLDING)
 _UNIQUE_ACTIVE = "fb_booking_one_active_per_student"
@@ -509,6 +510,10 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
         raise PolicyViolation("enrollment", "you are not enrolled in this course")
     window = (unlocked.starts_at, unlocked.ends_at)
     conflict = _student_conflict(student, *window)
+    if conflict is None:
+        booking = _book_open_seat(adapter, unlocked, student)
+        if booking is not None:
+            return booking
 
     session = lock_sessions([session_id])[session_id]
     session.course = course
@@ -546,6 +551,41 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
     if decision.status.value != session.status:
         _move_seats(session, 0, decision.status)
     send_on_commit(group_booking_waitlisted, Booking, booking=booking, by=student)
+    return booking
+
+
+def _book_open_seat(
+    adapter: DefaultBookingAdapter, unlocked: LiveClassSession, student: AbstractBaseUser
+) -> Booking | None:
+    """The fast path: take a seat that is not the last one without locking the session row.
+
+    Core decides on the unlocked read; the conditional UPDATE then writes only if that
+    decision's premises still hold: same status and times, and at least one seat left free
+    *after* ours, so the session stays ``scheduled`` exactly as core derived. Under contention
+    this keeps the row lock to UPDATE + INSERT + COMMIT, as short as a bare seat counter's.
+    Anything else (the last seat, the waitlist, a closed session) returns None: the locked
+    path decides again.
+    """
+    decision = decide_book(
+        seat_state(unlocked), already_booked=False, now=adapter.now(), student_id=student.pk
+    )
+    if decision.outcome is not SeatStatus.CONFIRMED or decision.status is not _SCHEDULED:
+        return None
+    taken = LiveClassSession.objects.filter(
+        pk=unlocked.pk,
+        status=_SCHEDULED.value,
+        starts_at=unlocked.starts_at,
+        ends_at=unlocked.ends_at,
+        seats_taken__lt=F("total_seats") - 1,
+    ).update(seats_taken=F("seats_taken") + 1, modified=timezone.now())
+    if not taken:
+        return None
+    # The counter moved under us: defer it, so Django reads it afresh on first access instead
+    # of showing the stale value (and costs nothing when nobody looks).
+    for name in ("seats_taken", "modified"):
+        unlocked.__dict__.pop(name, None)
+    booking = Booking.objects.create(session=unlocked, student=student, status=_CONFIRMED)
+    send_on_commit(group_booking_confirmed, Booking, booking=booking, by=student)
     return booking
 
 
