@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fluentory_bookings.core.errors import BookingError, InvalidRule, InvalidTimezone
+from fluentory_bookings.core.ical_lines import rule_from_ical_lines
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.recurrence import (
     AvailabilityRule,
@@ -15,7 +16,6 @@ from fluentory_bookings.core.recurrence import (
     RRuleRule,
     WeeklyRule,
     expand,
-    rule_from_ical_lines,
 )
 
 BERLIN = "Europe/Berlin"

@@ -26,12 +26,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fluentory_bookings.core.errors import InvalidRule
+from fluentory_bookings.core.ical_lines import rule_from_ical_lines
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.recurrence import (
     OneTimeRule,
     RRuleRule,
     WeeklyRule,
-    rule_from_ical_lines,
 )
 
 ZONES = (

@@ -40,6 +40,7 @@ from fluentory_bookings.core.errors import (
     SessionFull,
     SlotUnavailable,
 )
+from fluentory_bookings.core.ical_lines import rule_from_ical_lines
 from fluentory_bookings.core.intervals import Interval, merge, require_aware, subtract
 from fluentory_bookings.core.links import MeetingProvider, meeting_provider, validate_meeting_link
 from fluentory_bookings.core.policy import (
@@ -62,7 +63,6 @@ from fluentory_bookings.core.recurrence import (
     RRuleRule,
     WeeklyRule,
     expand,
-    rule_from_ical_lines,
 )
 from fluentory_bookings.core.seats import (
     ACTIVE as ACTIVE_SEAT_STATUSES,

@@ -251,7 +251,7 @@ class PolicyViolation(BookingError):
     Attributes:
         rule: Which rule refused, one of ``"booking_type"``, ``"past"``, ``"minimum_notice"``,
             ``"horizon"``, ``"cancellation_cutoff"``, ``"reschedule_cutoff"``, ``"enrollment"``,
-            ``"not_started"``.
+            ``"not_started"``, ``"same_course"``.
     """
 
     code: ClassVar[str] = "policy_violation"

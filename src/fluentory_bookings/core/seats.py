@@ -322,8 +322,8 @@ def waitlist_positions(
 ) -> tuple[tuple[WaitlistEntry, int], ...]:
     """Order a waitlist first-come-first-served and number it from 1.
 
-    Positions are never stored: computing them from ``joined_at`` means someone leaving the
-    waitlist renumbers everyone behind them with no write.
+    Positions follow from ``joined_at`` alone, so someone leaving the waitlist moves everyone
+    behind them up; a caller that stores positions writes back only those that changed.
 
     Args:
         waitlist: The waiting entries, in any order.
