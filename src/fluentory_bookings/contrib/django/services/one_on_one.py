@@ -207,7 +207,7 @@ def request_one_on_one(
         # Only reachable if a write slipped past the locks (e.g. a host writing bookings
         # directly): the database's constraints refuse the second active booking.
         raise SlotUnavailable(
-            f"no open slot at {starts_at.isoformat()}: taken", starts_at=starts_at
+            f"no open slot at {starts_at.isoformat()}: taken", starts_at=starts_at, reason="taken"
         ) from exc
     return created
 
