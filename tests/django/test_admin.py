@@ -221,3 +221,23 @@ def test_admin_session_form_shows_service_refusals(
     assert response.status_code == 200  # the form again, with its errors
     assert fragment.lower() in response.content.decode().lower()
     assert not LiveClassSession.objects.exists()
+
+
+def test_session_changelist_shows_seats_taken_and_remaining(
+    admin_client, make_user, make_course, teacher, soon
+):
+    learner = make_user()
+    course = make_course("group_session", teacher=teacher, students=[learner])
+    session = services.create_session(
+        course=course,
+        teacher=teacher,
+        title="Pronunciation",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        total_seats=4,
+    )
+    services.book_group_session(session, learner)
+    page = admin_client.get(reverse("admin:fluentory_bookings_liveclasssession_changelist"))
+    html = page.content.decode()
+    assert "1 / 4" in html
+    assert '<td class="field-remaining_seats">3</td>' in html

@@ -130,9 +130,8 @@ class LiveClassSessionAdmin(admin.ModelAdmin):
         "teacher",
         "starts_at",
         "status",
-        "seats_taken",
+        "seats",
         "remaining_seats",
-        "total_seats",
         "enable_waitlist",
     ]
     list_filter = ["status", "enable_waitlist", "starts_at"]
@@ -142,6 +141,10 @@ class LiveClassSessionAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "seats_taken", "remaining_seats"]
     raw_id_fields = ["teacher"]
     actions = ["cancel_sessions"]
+
+    @admin.display(description=_("seats taken"), ordering="seats_taken")
+    def seats(self, obj: LiveClassSession) -> str:
+        return f"{obj.seats_taken} / {obj.total_seats}"
 
     @admin.display(description=_("remaining seats"))
     def remaining_seats(self, obj: LiveClassSession) -> int:
