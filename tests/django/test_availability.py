@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.test import override_settings
@@ -31,17 +30,7 @@ from fluentory_bookings.core.errors import (
     SlotUnavailable,
 )
 from lms.adapter import LmsBookingAdapter
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def day(n: int) -> date:
-    """The UTC date ``n`` days from today."""
-    return (timezone.now() + timedelta(days=n)).date()
-
-
-def at(d: date, hour: int, minute: int = 0, tz=UTC) -> datetime:
-    return datetime.combine(d, time(hour, minute), tzinfo=tz)
+from tests.django.when import BERLIN, at, day
 
 
 class BusyAdapter(LmsBookingAdapter):

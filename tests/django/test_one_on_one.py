@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -38,16 +37,7 @@ from fluentory_bookings.core.errors import (
 )
 from lms.adapter import LmsBookingAdapter
 from lms.models import CourseTeacher
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def day(n: int) -> date:
-    return (timezone.now() + timedelta(days=n)).date()
-
-
-def at(d: date, hour: int, minute: int = 0, tz=UTC) -> datetime:
-    return datetime.combine(d, time(hour, minute), tzinfo=tz)
+from tests.django.when import BERLIN, at, day
 
 
 class LinkAdapter(LmsBookingAdapter):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.db.models import Count
@@ -27,16 +27,9 @@ from fluentory_bookings.contrib.django.services import (
 )
 from fluentory_bookings.core.errors import BookingError
 from tests.django.conftest import race
+from tests.django.when import at, day
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
-
-
-def day(n: int) -> date:
-    return (timezone.now() + timedelta(days=n)).date()
-
-
-def at(d: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(d, time(hour, minute), tzinfo=UTC)
 
 
 def publish(teacher, course, start: time, end: time, *, d: date | None = None):
