@@ -14,7 +14,8 @@ working.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -24,12 +25,14 @@ __all__ = [
     "AlreadyBooked",
     "BookingError",
     "Conflict",
+    "InvalidInput",
     "InvalidInterval",
     "InvalidMeetingLink",
     "InvalidRule",
     "InvalidSeats",
     "InvalidTimezone",
     "InvalidTransition",
+    "LimitExceeded",
     "NotOnWaitlist",
     "NotPermitted",
     "PolicyViolation",
@@ -55,61 +58,128 @@ class BookingError(ValueError):
         self.message = message
 
     def as_dict(self) -> dict[str, object]:
-        """Return the error as plain data, e.g. for a JSON API response."""
-        return {"code": self.code, "message": self.message}
+        """Return the error as plain JSON-ready data, e.g. for an API response.
+
+        It holds ``code``, ``message`` and every attribute the error carries (``field``,
+        ``zone``, ``start``, ``rule``, ...): datetimes and dates as ISO 8601 text, durations as
+        seconds, enums as their values, other objects that are not JSON scalars as ``str()``.
+        """
+        data: dict[str, object] = {"code": self.code, "message": self.message}
+        for name, value in vars(self).items():
+            if not name.startswith("_") and name not in data:
+                data[name] = _plain(value)
+        return data
 
 
-class InvalidInterval(BookingError):
-    """A time interval is malformed: a naive datetime, or an end not after its start."""
-
-    code: ClassVar[str] = "invalid_interval"
-
-    def __init__(
-        self, message: str, *, start: datetime | None = None, end: datetime | None = None
-    ) -> None:
-        super().__init__(message)
-        self.start = start
-        self.end = end
-
-
-class InvalidMeetingLink(BookingError):
-    """A meeting link is not an absolute ``https://`` URL (``javascript:``, ``http:``, junk)."""
-
-    code: ClassVar[str] = "invalid_meeting_link"
-
-    def __init__(self, url: object) -> None:
-        super().__init__(f"meeting links must be absolute https:// URLs, not {url!r}")
-        self.url = url
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    return str(value)
 
 
-class InvalidTimezone(BookingError):
-    """A time-zone name is not a known IANA zone. We never fall back to UTC silently."""
+class InvalidInput(BookingError):
+    """An argument is of the wrong type or out of range; :attr:`field` names it.
 
-    code: ClassVar[str] = "invalid_timezone"
+    The more specific input errors below derive from it, so ``except InvalidInput`` catches
+    every refusal of a malformed argument, while the rules' refusals (a full session, a taken
+    slot, a late cancellation) stay separate.
 
-    def __init__(self, zone: object) -> None:
-        super().__init__(f"{zone!r} is not a known IANA time zone")
-        self.zone = zone
+    Attributes:
+        field: The argument or attribute at fault, e.g. ``"step"`` or ``"weekdays"``.
+    """
 
-
-class InvalidRule(BookingError):
-    """An availability or recurrence rule cannot be expanded as given."""
-
-    code: ClassVar[str] = "invalid_rule"
+    code: ClassVar[str] = "invalid_input"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
-class InvalidSeats(BookingError):
-    """A seat capacity is not a positive whole number."""
+class InvalidInterval(InvalidInput):
+    """A time interval is malformed: a naive datetime, or an end not after its start."""
+
+    code: ClassVar[str] = "invalid_interval"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.start = start
+        self.end = end
+
+
+class InvalidMeetingLink(InvalidInput):
+    """A meeting link is not an absolute ``https://`` URL (``javascript:``, ``http:``, junk)."""
+
+    code: ClassVar[str] = "invalid_meeting_link"
+
+    def __init__(self, url: object, *, field: str = "meeting_link", reason: str = "") -> None:
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"meeting links must be absolute https:// URLs, not {url!r}{why}", field=field
+        )
+        self.url = url
+
+
+class InvalidTimezone(InvalidInput):
+    """A time-zone name is not a known IANA zone. We never fall back to UTC silently."""
+
+    code: ClassVar[str] = "invalid_timezone"
+
+    def __init__(self, zone: object, *, field: str = "tz") -> None:
+        super().__init__(f"{zone!r} is not a known IANA time zone", field=field)
+        self.zone = zone
+
+
+class InvalidRule(InvalidInput):
+    """An availability or recurrence rule cannot be expanded as given."""
+
+    code: ClassVar[str] = "invalid_rule"
+
+
+class InvalidSeats(InvalidInput):
+    """A seat count is not a whole number in range (a capacity must be greater than 0)."""
 
     code: ClassVar[str] = "invalid_seats"
 
-    def __init__(self, total_seats: object) -> None:
-        super().__init__(f"total_seats must be a whole number greater than 0, not {total_seats!r}")
+    def __init__(self, total_seats: object, *, field: str = "total_seats", least: int = 1) -> None:
+        bound = "greater than 0" if least == 1 else f"{least} or more"
+        super().__init__(
+            f"{field} must be a whole number {bound}, not {total_seats!r}", field=field
+        )
         self.total_seats = total_seats
+
+
+class LimitExceeded(InvalidInput):
+    """A request would do more work than the library allows in one call.
+
+    Expanding a rule, listing slots and building a series are bounded so that no input, however
+    hostile, keeps a process busy for minutes. Ask for a smaller window instead.
+
+    Attributes:
+        field: The argument that asked for too much.
+        limit: The bound that was hit.
+    """
+
+    code: ClassVar[str] = "limit_exceeded"
+
+    def __init__(self, message: str, *, field: str | None = None, limit: int | None = None) -> None:
+        super().__init__(message, field=field)
+        self.limit = limit
 
 
 class SeatsBelowConfirmed(BookingError):
@@ -186,11 +256,6 @@ class SlotUnavailable(BookingError):
         self.starts_at = starts_at
         self.reason = reason
 
-    def as_dict(self) -> dict[str, object]:
-        data = super().as_dict()
-        data["reason"] = self.reason
-        return data
-
 
 class Conflict(BookingError):
     """A booking (or any occurrence of a series) overlaps existing commitments.
@@ -259,8 +324,3 @@ class PolicyViolation(BookingError):
     def __init__(self, rule: str, message: str) -> None:
         super().__init__(message)
         self.rule = rule
-
-    def as_dict(self) -> dict[str, object]:
-        data = super().as_dict()
-        data["rule"] = self.rule
-        return data

@@ -12,21 +12,9 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
 from fluentory_bookings.core.errors import InvalidInterval
+from fluentory_bookings.core.validate import require_aware
 
 __all__ = ["Interval", "merge", "require_aware", "subtract"]
-
-
-def require_aware(value: datetime, name: str = "datetime") -> datetime:
-    """Return ``value`` unchanged if it is an aware datetime, else raise.
-
-    Raises:
-        InvalidInterval: ``value`` is naive (or not a datetime at all).
-    """
-    if not isinstance(value, datetime):
-        raise InvalidInterval(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInterval(f"{name} must be timezone-aware, got naive {value.isoformat()}")
-    return value
 
 
 @dataclass(frozen=True, slots=True, order=True)
