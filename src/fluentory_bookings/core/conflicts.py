@@ -183,7 +183,7 @@ def weekly_series(
                 f"until ({bound}) gives more than {MAX_SERIES_WEEKS} weekly occurrences",
                 field="until",
             )
-        series.append(Interval._trusted(start, start + duration))
+        series.append(Interval.unchecked(start, start + duration))
     return series
 
 

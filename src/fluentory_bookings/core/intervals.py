@@ -6,7 +6,7 @@ what teachers and students expect of back-to-back bookings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -52,8 +52,13 @@ class Interval:
             )
 
     @classmethod
-    def _trusted(cls, start: datetime, end: datetime) -> Interval:
-        # Skips validation on hot paths whose inputs are already UTC-aware and ordered.
+    def unchecked(cls, start: datetime, end: datetime) -> Interval:
+        """Build an interval without validating it, for loops that make millions of them.
+
+        Only for instants the caller computed itself: both must already carry ``datetime.UTC``
+        as their tzinfo and ``start`` must be before ``end``. Anything else makes an interval
+        that compares wrongly; use the constructor for input from outside.
+        """
         obj = object.__new__(cls)
         object.__setattr__(obj, "start", start)
         object.__setattr__(obj, "end", end)
@@ -80,7 +85,7 @@ class Interval:
         """The overlapping part of both intervals, or ``None`` if they do not overlap."""
         start = max(self.start, other.start)
         end = min(self.end, other.end)
-        return Interval._trusted(start, end) if start < end else None
+        return Interval.unchecked(start, end) if start < end else None
 
     def widen(self, before: timedelta = timedelta(0), after: timedelta = timedelta(0)) -> Interval:
         """Return the interval extended by ``before`` at the start and ``after`` at the end."""
@@ -88,11 +93,11 @@ class Interval:
 
     def shift(self, delta: timedelta) -> Interval:
         """Return the interval moved by an exact ``delta``."""
-        return Interval._trusted(self.start + delta, self.end + delta)
+        return Interval.unchecked(self.start + delta, self.end + delta)
 
     def to_utc(self) -> Interval:
         """Return the same instants expressed in UTC (intervals already store UTC)."""
-        return Interval._trusted(self.start.astimezone(UTC), self.end.astimezone(UTC))
+        return Interval.unchecked(self.start.astimezone(UTC), self.end.astimezone(UTC))
 
 
 _start_end = attrgetter("start", "end")
@@ -108,7 +113,7 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     for iv in sorted(intervals, key=_start_end):
         if out and iv.start <= out[-1].end:
             if iv.end > out[-1].end:
-                out[-1] = Interval._trusted(out[-1].start, iv.end)
+                out[-1] = Interval.unchecked(out[-1].start, iv.end)
         else:
             out.append(iv)
     return out
@@ -131,18 +136,9 @@ def subtract(windows: Iterable[Interval], busy: Iterable[Interval]) -> list[Inte
         k = j
         while k < len(blocked) and blocked[k].start < window.end:
             if blocked[k].start > cursor:
-                free.append(Interval._trusted(cursor, blocked[k].start))
+                free.append(Interval.unchecked(cursor, blocked[k].start))
             cursor = max(cursor, blocked[k].end)
             k += 1
         if cursor < window.end:
-            free.append(Interval._trusted(cursor, window.end))
+            free.append(Interval.unchecked(cursor, window.end))
     return free
-
-
-def iter_overlapping(sorted_intervals: list[Interval], target: Interval) -> Iterator[Interval]:
-    """Yield the members of a start-sorted list that overlap ``target``."""
-    for iv in sorted_intervals:
-        if iv.start >= target.end:
-            break
-        if iv.end > target.start:
-            yield iv

@@ -241,7 +241,7 @@ class OneTimeRule:
         """Return the window as a one-element list if it overlaps ``window``, else ``[]``."""
         start, end = _one_time_span(self)
         if start < window.end and end > window.start:
-            return [Interval._trusted(start, end)]
+            return [Interval.unchecked(start, end)]
         return []
 
     def to_ical_lines(self) -> list[str]:
@@ -467,7 +467,7 @@ def _instances(
     append = out.append
     combine = datetime.combine
     fromordinal = date.fromordinal
-    trusted = Interval._trusted
+    unchecked = Interval.unchecked
     ws, we = window.start, window.end
     previous = None
     for o in ordinals:
@@ -475,7 +475,7 @@ def _instances(
         end = start + duration
         # Two dates can map to one instant only where a zone skipped a whole day (Samoa, 2011).
         if start < we and end > ws and start != previous:
-            append(trusted(start, end))
+            append(unchecked(start, end))
             previous = start
     return out
 
@@ -610,8 +610,8 @@ class RRuleRule:
                 starts.add(start)
         starts.update(s for s in plan.rdate_starts if lower < s < we)
         starts -= plan.exdate_starts
-        trusted = Interval._trusted
-        return [trusted(s, s + duration) for s in sorted(starts) if s < we and s + duration > ws]
+        unchecked = Interval.unchecked
+        return [unchecked(s, s + duration) for s in sorted(starts) if s < we and s + duration > ws]
 
     def to_ical_lines(self) -> list[str]:
         """Return DTSTART, DURATION, RRULE (UNTIL in UTC), EXDATE and RDATE content lines."""

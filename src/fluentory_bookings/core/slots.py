@@ -98,9 +98,9 @@ def _merge_padded(intervals: Iterable[Interval], pad: timedelta) -> list[Interva
     for start, end in spans:
         if out and start <= out[-1].end:
             if end > out[-1].end:
-                out[-1] = Interval._trusted(out[-1].start, end)
+                out[-1] = Interval.unchecked(out[-1].start, end)
         else:
-            out.append(Interval._trusted(start, end))
+            out.append(Interval.unchecked(start, end))
     return out
 
 
@@ -191,7 +191,7 @@ def open_slots(
                 # Taken: no start before this busy interval's end can be open, so jump there.
                 k = _ceil_steps(blocked[j].end - base, step)
             else:
-                slots.append(Interval._trusted(start, end))
+                slots.append(Interval.unchecked(start, end))
                 k += 1
             start = base + k * step
     return slots
@@ -250,4 +250,4 @@ def slot_at(
         raise refuse("off_grid", "not on the slot grid")
     if any(b.start < end and start < b.end for b in prep.blocked):
         raise refuse("taken", "taken")
-    return Interval._trusted(start, end)
+    return Interval.unchecked(start, end)
