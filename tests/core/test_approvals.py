@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fluentory_bookings.core.approvals import (
-    ACTIVE_STATUSES,
-    TERMINAL_STATUSES,
+    ACTIVE_ONE_ON_ONE_STATUSES,
+    TERMINAL_ONE_ON_ONE_STATUSES,
     TRANSITIONS,
     Actor,
     OneOnOneStatus,
@@ -18,9 +18,14 @@ from fluentory_bookings.core.approvals import (
     check_transition,
     initial_status,
     parse_actor,
-    parse_status,
+    parse_one_on_one_status,
 )
-from fluentory_bookings.core.errors import BookingError, InvalidTransition, NotPermitted
+from fluentory_bookings.core.errors import (
+    BookingError,
+    InvalidInput,
+    InvalidTransition,
+    NotPermitted,
+)
 
 S = OneOnOneStatus
 A = Actor
@@ -61,9 +66,15 @@ def test_transitions_table_is_read_only():
 
 
 def test_active_and_terminal_statuses():
-    assert {S.PENDING, S.CONFIRMED} == ACTIVE_STATUSES
-    assert {S.DECLINED, S.CANCELLED, S.EXPIRED, S.COMPLETED, S.NO_SHOW} == TERMINAL_STATUSES
-    assert not ACTIVE_STATUSES & TERMINAL_STATUSES
+    assert {S.PENDING, S.CONFIRMED} == ACTIVE_ONE_ON_ONE_STATUSES
+    assert {
+        S.DECLINED,
+        S.CANCELLED,
+        S.EXPIRED,
+        S.COMPLETED,
+        S.NO_SHOW,
+    } == TERMINAL_ONE_ON_ONE_STATUSES
+    assert not ACTIVE_ONE_ON_ONE_STATUSES & TERMINAL_ONE_ON_ONE_STATUSES
 
 
 @pytest.mark.parametrize(
@@ -74,10 +85,21 @@ def test_initial_status(requires_approval, expected):
 
 
 def test_parse_helpers():
-    assert parse_status("no_show") is S.NO_SHOW
-    assert parse_status("NO_SHOW") is None
+    assert parse_one_on_one_status("no_show") is S.NO_SHOW
     assert parse_actor("staff") is A.STAFF
-    assert parse_actor("admin") is None
+    with pytest.raises(InvalidInput) as info:
+        parse_one_on_one_status("NO_SHOW")
+    assert info.value.field == "status"
+    with pytest.raises(InvalidInput) as info:
+        parse_actor("admin")
+    assert info.value.field == "actor"
+
+
+@pytest.mark.parametrize("value", ["no", "yes", 1, 0, None])
+def test_initial_status_refuses_truthy_non_bools(value):
+    with pytest.raises(InvalidInput) as info:
+        initial_status(value)
+    assert info.value.field == "requires_approval"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fluentory_bookings.core.errors import InvalidInterval
-from fluentory_bookings.core.intervals import Interval, merge, require_aware, subtract
+from fluentory_bookings.core.intervals import Interval, merge, subtract
+from fluentory_bookings.core.validate import require_aware
 
 T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 

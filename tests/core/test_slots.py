@@ -8,9 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fluentory_bookings.core.errors import InvalidInterval, InvalidRule, SlotUnavailable
+from fluentory_bookings.core.errors import (
+    InvalidInput,
+    InvalidInterval,
+    InvalidRule,
+    LimitExceeded,
+    PolicyViolation,
+    SlotUnavailable,
+)
 from fluentory_bookings.core.intervals import Interval
-from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
+from fluentory_bookings.core.policy import Deadlines, booking_refusal, check_bookable
+from fluentory_bookings.core.slots import MAX_OPEN_SLOTS, SlotSpec, open_slots, slot_at
 from fluentory_bookings.core.zones import localize
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -50,9 +58,13 @@ def one_hour(**kwargs: timedelta | None) -> SlotSpec:
         ({"buffer_after": 5}, "buffer_after"),
         ({"step": timedelta(0)}, "step"),
         ({"step": -MIN}, "step"),
-        ({"minimum_notice": -MIN}, "minimum_notice"),
-        ({"horizon": timedelta(0)}, "horizon"),
-        ({"horizon": -HOUR}, "horizon"),
+        # A microsecond grid over one day is 86 billion candidates: the grid has a floor.
+        ({"step": timedelta(microseconds=1)}, "step"),
+        ({"step": timedelta(seconds=59)}, "step"),
+        ({"step": timedelta(minutes=1, microseconds=5)}, "step"),
+        ({"length": timedelta(seconds=30)}, "length"),
+        ({"length": timedelta(days=10**5)}, "length"),
+        ({"buffer_after": timedelta(days=10**6)}, "buffer_after"),
     ],
 )
 def test_invalid_spec_names_the_field(kwargs, field):
@@ -64,7 +76,7 @@ def test_invalid_spec_names_the_field(kwargs, field):
 
 
 def test_zero_buffers_and_notice_are_allowed():
-    spec = SlotSpec(length=HOUR, buffer_before=timedelta(0), minimum_notice=timedelta(0))
+    spec = SlotSpec(length=HOUR, buffer_before=timedelta(0))
     assert spec.grid == HOUR
     assert spec.gap == timedelta(0)
 
@@ -172,37 +184,125 @@ def test_busy_outside_windows_still_blocks_through_buffers():
 # --- time limits ------------------------------------------------------------------------------
 
 
-def test_past_slots_are_excluded_and_now_itself_is_allowed():
-    assert hours(open_slots([iv(9, 12)], [], one_hour(), now=at(10))) == [10, 11]
+def test_past_slots_and_a_slot_starting_now_are_excluded():
+    # A lesson starting exactly now has begun: listing it would offer what check_bookable refuses.
+    assert hours(open_slots([iv(9, 12)], [], one_hour(), now=at(10))) == [11]
+    assert hours(open_slots([iv(9, 12)], [], one_hour(), now=at(9.99))) == [10, 11]
     assert hours(open_slots([iv(9, 12)], [], one_hour(), now=at(10.01))) == [11]
 
 
+@pytest.mark.parametrize("notice", [timedelta(0), HOUR])
+@pytest.mark.parametrize("now_hour", [8, 9, 9.5, 10, 11])
+def test_listing_slot_at_and_check_bookable_share_one_boundary(notice, now_hour):
+    deadlines = Deadlines(minimum_notice=notice)
+    now = at(now_hour)
+    listed = {
+        s.start for s in open_slots([iv(9, 13)], [], one_hour(), now=now, deadlines=deadlines)
+    }
+    for hour in (9, 10, 11, 12):
+        start = at(hour)
+        refusal = booking_refusal(start, now=now, deadlines=deadlines)
+        if refusal is None:
+            check_bookable(start, now=now, deadlines=deadlines)
+            assert start in listed
+            assert slot_at(start, [iv(9, 13)], [], one_hour(), now=now, deadlines=deadlines)
+        else:
+            assert start not in listed
+            with pytest.raises(PolicyViolation) as policy:
+                check_bookable(start, now=now, deadlines=deadlines)
+            with pytest.raises(SlotUnavailable) as info:
+                slot_at(start, [iv(9, 13)], [], one_hour(), now=now, deadlines=deadlines)
+            assert info.value.reason == policy.value.rule == refusal.rule
+
+
 def test_minimum_notice_is_inclusive_and_keeps_the_grid():
-    spec = one_hour(minimum_notice=HOUR)
-    assert hours(open_slots([iv(9, 12)], [], spec, now=at(8))) == [9, 10, 11]
-    assert hours(open_slots([iv(9, 12)], [], spec, now=at(8.5))) == [10, 11]
+    deadlines = Deadlines(minimum_notice=HOUR)
+    assert hours(open_slots([iv(9, 12)], [], one_hour(), now=at(8), deadlines=deadlines)) == [
+        9,
+        10,
+        11,
+    ]
+    assert hours(open_slots([iv(9, 12)], [], one_hour(), now=at(8.5), deadlines=deadlines)) == [
+        10,
+        11,
+    ]
 
 
 def test_horizon_is_inclusive():
-    spec = one_hour(horizon=2 * HOUR)
-    assert hours(open_slots([iv(9, 13)], [], spec, now=at(8))) == [9, 10]
-    assert hours(open_slots([iv(9, 13)], [], spec, now=at(8.01))) == [9, 10]
-    assert hours(open_slots([iv(9, 13)], [], spec, now=at(7.99))) == [9]
+    deadlines = Deadlines(booking_horizon=2 * HOUR)
+
+    def listed(now: datetime) -> list[float]:
+        return hours(open_slots([iv(9, 13)], [], one_hour(), now=now, deadlines=deadlines))
+
+    assert listed(at(8)) == [9, 10]
+    assert listed(at(8.01)) == [9, 10]
+    assert listed(at(7.99)) == [9]
 
 
 def test_horizon_near_the_window_end():
-    spec = one_hour(horizon=timedelta(hours=3.5))
-    assert hours(open_slots([iv(9, 13)], [], spec, now=at(8))) == [9, 10, 11]
+    deadlines = Deadlines(booking_horizon=timedelta(hours=3.5))
+    slots = open_slots([iv(9, 13)], [], one_hour(), now=at(8), deadlines=deadlines)
+    assert hours(slots) == [9, 10, 11]
 
 
 def test_notice_and_horizon_together():
-    spec = one_hour(minimum_notice=HOUR, horizon=4 * HOUR)
-    assert hours(open_slots([iv(9, 16)], [], spec, now=at(8.5))) == [10, 11, 12]
+    deadlines = Deadlines(minimum_notice=HOUR, booking_horizon=4 * HOUR)
+    slots = open_slots([iv(9, 16)], [], one_hour(), now=at(8.5), deadlines=deadlines)
+    assert hours(slots) == [10, 11, 12]
 
 
 def test_now_in_another_zone_is_the_same_instant():
-    now = at(10).astimezone(timezone(timedelta(hours=-7)))
+    now = at(9.5).astimezone(timezone(timedelta(hours=-7)))
     assert hours(open_slots([iv(9, 12)], [], one_hour(), now=now)) == [10, 11]
+
+
+def test_output_is_bounded():
+    # Five-minute slots around the clock for a year and a half: more than the cap allows.
+    window = Interval(DAY0, DAY0 + timedelta(days=550))
+    spec = SlotSpec(length=timedelta(minutes=5))
+    with pytest.raises(LimitExceeded) as info:
+        open_slots([window], [], spec, now=EARLY)
+    assert info.value.limit == MAX_OPEN_SLOTS
+    assert info.value.field == "windows"
+    # A span below the cap is listed in full.
+    assert len(open_slots([Interval(DAY0, DAY0 + timedelta(days=7))], [], spec, now=EARLY)) == (
+        7 * 24 * 12
+    )
+
+
+@pytest.mark.parametrize(
+    ("windows", "busy", "field"),
+    [
+        ([(DAY0, DAY0 + HOUR)], [], "windows"),
+        ([iv(9, 12)], [(DAY0, DAY0 + HOUR)], "busy"),
+        (iv(9, 12), [], "windows"),
+        ([iv(9, 12)], "busy", "busy"),
+        ([iv(9, 12)], None, "busy"),
+    ],
+)
+def test_inputs_that_are_not_intervals_are_typed_errors(windows, busy, field):
+    for call in (
+        lambda: open_slots(windows, busy, one_hour(), now=EARLY),
+        lambda: slot_at(at(9), windows, busy, one_hour(), now=EARLY),
+    ):
+        with pytest.raises(InvalidInput) as info:
+            call()
+        assert info.value.field == field
+
+
+def test_wrong_spec_or_deadlines_types_are_typed_errors():
+    with pytest.raises(InvalidInput) as info:
+        open_slots([iv(9, 12)], [], "1h", now=EARLY)  # type: ignore[arg-type]
+    assert info.value.field == "spec"
+    with pytest.raises(InvalidInput) as info:
+        open_slots([iv(9, 12)], [], one_hour(), now=EARLY, deadlines={"minimum_notice": HOUR})  # type: ignore[arg-type]
+    assert info.value.field == "deadlines"
+
+
+def test_now_near_the_datetime_limits_is_a_typed_error():
+    with pytest.raises(InvalidInterval) as info:
+        open_slots([iv(9, 12)], [], one_hour(), now=datetime.max.replace(tzinfo=UTC))
+    assert info.value.field == "now"
 
 
 def test_naive_now_is_refused():
@@ -256,7 +356,10 @@ def test_windows_far_in_the_past_are_skipped_not_walked():
     # take ~500k steps; the sweep jumps to now directly.
     window = Interval(DAY0 - timedelta(days=365), DAY0 + HOUR)
     spec = SlotSpec(length=MIN)
-    assert len(open_slots([window], [], spec, now=DAY0)) == 60
+    slots = open_slots([window], [], spec, now=DAY0)
+    # The slot starting at now has begun, so the hour after now holds 59.
+    assert len(slots) == 59
+    assert slots[0].start == DAY0 + MIN
 
 
 # --- slot_at ------------------------------------------------------------------------------------
@@ -272,9 +375,9 @@ def test_slot_at_returns_the_open_slot_in_utc():
 @pytest.mark.parametrize(
     ("starts_at", "now", "spec", "reason"),
     [
-        (at(9), at(9.5), one_hour(), "in the past"),
-        (at(10), at(9.5), one_hour(minimum_notice=HOUR), "too soon"),
-        (at(11), at(8), one_hour(horizon=2 * HOUR), "beyond the booking horizon"),
+        (at(9), at(9.5), one_hour(), "already started"),
+        (at(10), at(9.5), one_hour(), "minimum_notice"),
+        (at(11), at(8), one_hour(), "horizon"),
         (at(13), EARLY, one_hour(), "outside availability"),
         (at(11.5), EARLY, one_hour(), "outside availability"),  # would end after the window
         (at(9.5), EARLY, one_hour(), "not on the slot grid"),
@@ -283,8 +386,15 @@ def test_slot_at_returns_the_open_slot_in_utc():
     ],
 )
 def test_slot_at_says_why_not(starts_at, now, spec, reason):
+    deadlines = {
+        "minimum_notice": Deadlines(minimum_notice=HOUR),
+        "horizon": Deadlines(booking_horizon=2 * HOUR),
+    }.get(reason)
     with pytest.raises(SlotUnavailable) as info:
-        slot_at(starts_at, [iv(9, 12)], [iv(10, 11)], spec, now=now)
+        slot_at(starts_at, [iv(9, 12)], [iv(10, 11)], spec, now=now, deadlines=deadlines)
+    if deadlines is not None:
+        assert info.value.reason == reason
+        reason = "bookings"
     assert reason in info.value.message
     assert info.value.starts_at == starts_at
     assert info.value.code == "slot_unavailable"
@@ -325,7 +435,7 @@ def reference(windows, busy, length, before, after, step, notice, horizon, now):
     for ws, we in merged:
         s = ws
         while s + length <= we:
-            in_time = s >= now + notice and (horizon is None or s <= now + horizon)
+            in_time = s > now and s >= now + notice and (horizon is None or s <= now + horizon)
             free = all(
                 not (s - before < b1 + after and b0 - before < s + length + after)
                 for b0, b1 in busy
@@ -355,6 +465,7 @@ slot_specs = st.fixed_dictionaries(
         "after": st.integers(0, 30),
         "step": st.none() | st.integers(1, 90),
         "notice": st.integers(0, 60),
+        # Beyond the notice: Deadlines refuses a horizon that leaves nothing bookable.
         "horizon": st.none() | st.integers(1, 900),
         "now": st.integers(-60, 300),
     }
@@ -367,10 +478,16 @@ def build(params):
         buffer_before=params["before"] * MIN,
         buffer_after=params["after"] * MIN,
         step=None if params["step"] is None else params["step"] * MIN,
-        minimum_notice=params["notice"] * MIN,
-        horizon=None if params["horizon"] is None else params["horizon"] * MIN,
     )
-    return spec, BASE + params["now"] * MIN
+    deadlines = Deadlines(
+        minimum_notice=params["notice"] * MIN,
+        booking_horizon=None if params["horizon"] is None else horizon_of(params) * MIN,
+    )
+    return spec, deadlines, BASE + params["now"] * MIN
+
+
+def horizon_of(params):
+    return params["notice"] + params["horizon"]
 
 
 def expected(windows, busy, params):
@@ -382,7 +499,7 @@ def expected(windows, busy, params):
         params["after"],
         params["step"] or params["length"],
         params["notice"],
-        params["horizon"],
+        None if params["horizon"] is None else horizon_of(params),
         params["now"],
     )
 
@@ -394,9 +511,13 @@ def expected(windows, busy, params):
     params=slot_specs,
 )
 def test_open_slots_equals_brute_force(windows, busy, params):
-    spec, now = build(params)
+    spec, deadlines, now = build(params)
     got = open_slots(
-        [to_interval(*w) for w in windows], [to_interval(*b) for b in busy], spec, now=now
+        [to_interval(*w) for w in windows],
+        [to_interval(*b) for b in busy],
+        spec,
+        now=now,
+        deadlines=deadlines,
     )
     assert [((s.start - BASE) // MIN, (s.end - BASE) // MIN) for s in got] == expected(
         windows, busy, params
@@ -412,17 +533,18 @@ def test_open_slots_equals_brute_force(windows, busy, params):
     probes=st.lists(st.integers(-60, 800), min_size=1, max_size=10),
 )
 def test_slot_at_agrees_with_open_slots(windows, busy, params, probes):
-    spec, now = build(params)
+    spec, deadlines, now = build(params)
     ws = [to_interval(*w) for w in windows]
     bs = [to_interval(*b) for b in busy]
-    open_starts = {s.start for s in open_slots(ws, bs, spec, now=now)}
+    open_starts = {s.start for s in open_slots(ws, bs, spec, now=now, deadlines=deadlines)}
     for minute in probes:
         starts_at = BASE + minute * MIN
         if starts_at in open_starts:
-            assert slot_at(starts_at, ws, bs, spec, now=now).start == starts_at
+            got = slot_at(starts_at, ws, bs, spec, now=now, deadlines=deadlines)
+            assert got.start == starts_at
         else:
             with pytest.raises(SlotUnavailable):
-                slot_at(starts_at, ws, bs, spec, now=now)
+                slot_at(starts_at, ws, bs, spec, now=now, deadlines=deadlines)
 
 
 def test_slot_unavailable_carries_a_stable_reason():
@@ -430,12 +552,14 @@ def test_slot_unavailable_carries_a_stable_reason():
 
     from fluentory_bookings.core.errors import SlotUnavailable
     from fluentory_bookings.core.intervals import Interval
+    from fluentory_bookings.core.policy import Deadlines
     from fluentory_bookings.core.slots import SlotSpec, slot_at
 
     now = datetime(2027, 1, 4, 8, tzinfo=UTC)
     window = Interval(now + timedelta(hours=1), now + timedelta(hours=5))
     busy = [Interval(now + timedelta(hours=2), now + timedelta(hours=3))]
-    spec = SlotSpec(length=timedelta(hours=1), minimum_notice=timedelta(minutes=30))
+    spec = SlotSpec(length=timedelta(hours=1))
+    deadlines = Deadlines(minimum_notice=timedelta(minutes=30))
     cases = {
         now - timedelta(hours=1): "past",
         now + timedelta(minutes=10): "minimum_notice",
@@ -445,6 +569,6 @@ def test_slot_unavailable_carries_a_stable_reason():
     }
     for start, reason in cases.items():
         with pytest.raises(SlotUnavailable) as info:
-            slot_at(start, [window], busy, spec, now=now)
+            slot_at(start, [window], busy, spec, now=now, deadlines=deadlines)
         assert info.value.reason == reason
         assert info.value.as_dict()["reason"] == reason

@@ -5,14 +5,16 @@ works; the submodules (``seats``, ``recurrence``, ...) hold one kind of rule eac
 """
 
 from fluentory_bookings.core.approvals import (
-    ACTIVE_STATUSES,
-    TERMINAL_STATUSES,
+    ACTIVE_ONE_ON_ONE_STATUSES,
+    TERMINAL_ONE_ON_ONE_STATUSES,
     TRANSITIONS,
     Actor,
     OneOnOneStatus,
     allowed_targets,
     check_transition,
     initial_status,
+    parse_actor,
+    parse_one_on_one_status,
 )
 from fluentory_bookings.core.conflicts import (
     MAX_SERIES_WEEKS,
@@ -26,12 +28,14 @@ from fluentory_bookings.core.errors import (
     AlreadyBooked,
     BookingError,
     Conflict,
+    InvalidInput,
     InvalidInterval,
     InvalidMeetingLink,
     InvalidRule,
     InvalidSeats,
     InvalidTimezone,
     InvalidTransition,
+    LimitExceeded,
     NotOnWaitlist,
     NotPermitted,
     PolicyViolation,
@@ -40,13 +44,25 @@ from fluentory_bookings.core.errors import (
     SessionFull,
     SlotUnavailable,
 )
-from fluentory_bookings.core.ical_lines import rule_from_ical_lines
-from fluentory_bookings.core.intervals import Interval, merge, require_aware, subtract
-from fluentory_bookings.core.links import MeetingProvider, meeting_provider, validate_meeting_link
+from fluentory_bookings.core.ical_lines import (
+    rule_from_ical_lines,
+)
+from fluentory_bookings.core.intervals import (
+    Interval,
+    merge,
+    subtract,
+)
+from fluentory_bookings.core.links import (
+    MeetingProvider,
+    meeting_provider,
+    validate_meeting_link,
+)
 from fluentory_bookings.core.policy import (
     BookingType,
     CoursePolicy,
     Deadlines,
+    bookable_starts,
+    booking_refusal,
     check_bookable,
     check_cancellable,
     check_outcome_recordable,
@@ -65,10 +81,9 @@ from fluentory_bookings.core.recurrence import (
     expand,
 )
 from fluentory_bookings.core.seats import (
-    ACTIVE as ACTIVE_SEAT_STATUSES,
-)
-from fluentory_bookings.core.seats import (
-    SEAT_HOLDING,
+    ACTIVE_SEAT_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    TERMINAL_SESSION_STATUSES,
     BookDecision,
     ReleaseDecision,
     SeatState,
@@ -80,19 +95,38 @@ from fluentory_bookings.core.seats import (
     decide_resize,
     derive_status,
     leave_waitlist,
+    parse_seat_status,
+    parse_session_status,
     validate_total_seats,
     waitlist_position,
     waitlist_positions,
 )
-from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
-from fluentory_bookings.core.zones import is_ambiguous, is_nonexistent, localize, resolve_zone
+from fluentory_bookings.core.slots import (
+    MAX_OPEN_SLOTS,
+    MIN_SLOT_STEP,
+    SlotSpec,
+    open_slots,
+    slot_at,
+)
+from fluentory_bookings.core.validate import (
+    require_aware,
+)
+from fluentory_bookings.core.zones import (
+    is_ambiguous,
+    is_nonexistent,
+    localize,
+    resolve_zone,
+)
 
 __all__ = [
+    "ACTIVE_ONE_ON_ONE_STATUSES",
     "ACTIVE_SEAT_STATUSES",
-    "ACTIVE_STATUSES",
+    "MAX_OPEN_SLOTS",
     "MAX_SERIES_WEEKS",
-    "SEAT_HOLDING",
-    "TERMINAL_STATUSES",
+    "MIN_SLOT_STEP",
+    "SEAT_HOLDING_STATUSES",
+    "TERMINAL_ONE_ON_ONE_STATUSES",
+    "TERMINAL_SESSION_STATUSES",
     "TRANSITIONS",
     "Actor",
     "AlreadyBooked",
@@ -106,12 +140,14 @@ __all__ = [
     "CoursePolicy",
     "Deadlines",
     "Interval",
+    "InvalidInput",
     "InvalidInterval",
     "InvalidMeetingLink",
     "InvalidRule",
     "InvalidSeats",
     "InvalidTimezone",
     "InvalidTransition",
+    "LimitExceeded",
     "MeetingProvider",
     "NotOnWaitlist",
     "NotPermitted",
@@ -131,6 +167,8 @@ __all__ = [
     "WaitlistEntry",
     "WeeklyRule",
     "allowed_targets",
+    "bookable_starts",
+    "booking_refusal",
     "check_bookable",
     "check_cancellable",
     "check_conflicts",
@@ -152,7 +190,11 @@ __all__ = [
     "meeting_provider",
     "merge",
     "open_slots",
+    "parse_actor",
     "parse_booking_type",
+    "parse_one_on_one_status",
+    "parse_seat_status",
+    "parse_session_status",
     "pending_expires_at",
     "require_aware",
     "require_booking_type",

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from fluentory_bookings.core.errors import InvalidTransition, NotPermitted
+from fluentory_bookings.core.errors import InvalidInput, InvalidTransition, NotPermitted
+from fluentory_bookings.core.validate import require_bool
 
 __all__ = [
-    "ACTIVE_STATUSES",
-    "TERMINAL_STATUSES",
+    "ACTIVE_ONE_ON_ONE_STATUSES",
+    "TERMINAL_ONE_ON_ONE_STATUSES",
     "TRANSITIONS",
     "Actor",
     "OneOnOneStatus",
@@ -27,7 +28,7 @@ __all__ = [
     "check_transition",
     "initial_status",
     "parse_actor",
-    "parse_status",
+    "parse_one_on_one_status",
 ]
 
 
@@ -52,7 +53,7 @@ class Actor(StrEnum):
     SYSTEM = "system"
 
 
-ACTIVE_STATUSES: frozenset[OneOnOneStatus] = frozenset(
+ACTIVE_ONE_ON_ONE_STATUSES: frozenset[OneOnOneStatus] = frozenset(
     {OneOnOneStatus.PENDING, OneOnOneStatus.CONFIRMED}
 )
 """Statuses that hold the slot: a pending request blocks it as much as a confirmed lesson."""
@@ -73,26 +74,52 @@ TRANSITIONS: Mapping[tuple[OneOnOneStatus, OneOnOneStatus], frozenset[Actor]] = 
 )
 """Every allowed move, ``(from, to) -> actors who may make it``. Read-only."""
 
-TERMINAL_STATUSES: frozenset[OneOnOneStatus] = frozenset(
+TERMINAL_ONE_ON_ONE_STATUSES: frozenset[OneOnOneStatus] = frozenset(
     set(OneOnOneStatus) - {current for current, _ in TRANSITIONS}
 )
 """Statuses with no way out: declined, cancelled, expired, completed, no-show."""
 
 
-def parse_status(value: OneOnOneStatus | str) -> OneOnOneStatus | None:
-    """Return the status named by ``value``, or ``None`` if there is no such status."""
+def _status_or_none(value: object) -> OneOnOneStatus | None:
+    if not isinstance(value, str):
+        return None
     try:
         return OneOnOneStatus(value)
     except ValueError:
         return None
 
 
-def parse_actor(value: Actor | str) -> Actor | None:
-    """Return the actor named by ``value``, or ``None`` if there is no such actor."""
+def _actor_or_none(value: object) -> Actor | None:
+    if not isinstance(value, str):
+        return None
     try:
         return Actor(value)
     except ValueError:
         return None
+
+
+def parse_one_on_one_status(value: OneOnOneStatus | str, field: str = "status") -> OneOnOneStatus:
+    """Return the 1:1 status named by ``value`` (a member or its stored string).
+
+    Raises:
+        InvalidInput: ``value`` names no status; ``field`` is ``field``.
+    """
+    status = _status_or_none(value)
+    if status is None:
+        raise InvalidInput(f"unknown 1:1 booking status {value!r}", field=field)
+    return status
+
+
+def parse_actor(value: Actor | str, field: str = "actor") -> Actor:
+    """Return the actor named by ``value`` (a member or its string).
+
+    Raises:
+        InvalidInput: ``value`` names no actor; ``field`` is ``field``.
+    """
+    actor = _actor_or_none(value)
+    if actor is None:
+        raise InvalidInput(f"unknown actor {value!r}", field=field)
+    return actor
 
 
 def initial_status(requires_approval: bool) -> OneOnOneStatus:
@@ -104,7 +131,11 @@ def initial_status(requires_approval: bool) -> OneOnOneStatus:
 
     Returns:
         ``PENDING`` if the teacher must approve, else ``CONFIRMED``.
+
+    Raises:
+        InvalidInput: ``requires_approval`` is not a ``bool`` (``"no"`` is not false).
     """
+    require_bool(requires_approval, "requires_approval")
     return OneOnOneStatus.PENDING if requires_approval else OneOnOneStatus.CONFIRMED
 
 
@@ -114,8 +145,8 @@ def allowed_targets(current: OneOnOneStatus | str, actor: Actor | str) -> frozen
     Handy for deciding which buttons to show. An unknown status or actor (say, a value left
     over from older data) may do nothing, so it gets an empty set rather than an error.
     """
-    status = parse_status(current)
-    who = parse_actor(actor)
+    status = _status_or_none(current)
+    who = _actor_or_none(actor)
     if status is None or who is None:
         return frozenset()
     return frozenset(
@@ -148,9 +179,9 @@ def check_transition(
             status is unknown).
         NotPermitted: the move exists, but not for this actor (an unknown actor included).
     """
-    source = parse_status(current)
-    goal = parse_status(target)
-    who = parse_actor(actor)
+    source = _status_or_none(current)
+    goal = _status_or_none(target)
+    who = _actor_or_none(actor)
     if source is None or goal is None or (source, goal) not in TRANSITIONS:
         raise InvalidTransition(str(current), str(target), actor=str(actor))
     actors = TRANSITIONS[source, goal]

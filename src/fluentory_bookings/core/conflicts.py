@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from fluentory_bookings.core.errors import Conflict, InvalidRule
+from fluentory_bookings.core.errors import Conflict, InvalidInput, InvalidRule
 from fluentory_bookings.core.intervals import Interval
+from fluentory_bookings.core.validate import require_aware, require_whole_number
 from fluentory_bookings.core.zones import localize, resolve_zone
 
 __all__ = [
@@ -32,6 +34,7 @@ MAX_SERIES_WEEKS = 104
 """The most occurrences one weekly series may have (two years of weekly lessons)."""
 
 _WEEK = timedelta(days=7)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,15 @@ class Commitment:
     interval: Interval
     party: str
     ref: Hashable | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.interval, Interval):
+            raise InvalidInput(
+                f"interval must be an Interval, not {type(self.interval).__name__}",
+                field="interval",
+            )
+        if not isinstance(self.party, str):
+            raise InvalidInput(f"party must be a str, not {self.party!r}", field="party")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +81,7 @@ class ConflictDetail:
 
 
 def find_conflicts(
-    candidates: Sequence[Interval], commitments: Iterable[Commitment]
+    candidates: Iterable[Interval], commitments: Iterable[Commitment]
 ) -> list[ConflictDetail]:
     """Return every overlap between the candidates and the commitments.
 
@@ -87,9 +99,14 @@ def find_conflicts(
     Returns:
         The conflicts ordered by the candidate's position in ``candidates``, then by the
         existing interval's start and end, then by the commitments' order.
+
+    Raises:
+        InvalidInput: ``candidates`` holds something that is not an
+            :class:`~fluentory_bookings.core.intervals.Interval`, or ``commitments`` something
+            that is not a :class:`Commitment` (``field`` says which).
     """
-    cands = list(candidates)
-    comms = list(commitments)
+    cands = _items(candidates, Interval, "candidates")
+    comms = _items(commitments, Commitment, "commitments")
     # Events are (start, end, side, index); the index makes the order total and deterministic.
     events = [(c.start, c.end, 0, i) for i, c in enumerate(cands)]
     events += [(m.interval.start, m.interval.end, 1, i) for i, m in enumerate(comms)]
@@ -120,13 +137,29 @@ def find_conflicts(
     ]
 
 
-def check_conflicts(candidates: Sequence[Interval], commitments: Iterable[Commitment]) -> None:
+def _items(values: Iterable[_T], kind: type[_T], field: str) -> list[_T]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidInput(
+            f"{field} must be a collection of {kind.__name__}, not {type(values).__name__}",
+            field=field,
+        )
+    items = list(values)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidInput(
+                f"{field} holds a {type(item).__name__}, not a {kind.__name__}", field=field
+            )
+    return items
+
+
+def check_conflicts(candidates: Iterable[Interval], commitments: Iterable[Commitment]) -> None:
     """Refuse the candidates if any of them overlaps a commitment.
 
     A series is all-or-nothing: pass every occurrence, and the error lists every clash.
 
     Raises:
         Conflict: with every :class:`ConflictDetail` that :func:`find_conflicts` returns.
+        InvalidInput: an input holds something of the wrong type.
     """
     conflicts = find_conflicts(candidates, commitments)
     if conflicts:
@@ -164,7 +197,10 @@ def weekly_series(
             ``until`` naive, before ``first`` starts, or so far that the series would exceed
             :data:`MAX_SERIES_WEEKS` occurrences. ``field`` names the argument.
         InvalidTimezone: ``tz`` is not a known IANA zone.
+        InvalidInput: ``first`` is not an :class:`~fluentory_bookings.core.intervals.Interval`.
     """
+    if not isinstance(first, Interval):
+        raise InvalidInput(f"first must be an Interval, not {type(first).__name__}", field="first")
     zone = resolve_zone(tz)
     count, bound = _series_end(first, weeks, until)
     duration = first.duration
@@ -195,16 +231,15 @@ def _series_end(
         raise InvalidRule("give exactly one of weeks and until", field="weeks")
     if weeks is not None:
         # bool is an int subclass; weeks=True is a caller's mistake, not one occurrence.
-        if isinstance(weeks, bool) or not isinstance(weeks, int):
-            raise InvalidRule(f"weeks must be a whole number, not {weeks!r}", field="weeks")
-        if not 1 <= weeks <= MAX_SERIES_WEEKS:
+        require_whole_number(weeks, "weeks", least=1, error=InvalidRule)
+        if weeks > MAX_SERIES_WEEKS:
             raise InvalidRule(
                 f"weeks must be between 1 and {MAX_SERIES_WEEKS}, not {weeks}", field="weeks"
             )
         return weeks, None
     if not isinstance(until, datetime) or until.tzinfo is None or until.utcoffset() is None:
         raise InvalidRule(f"until must be an aware datetime, not {until!r}", field="until")
-    bound = until.astimezone(UTC)
+    bound = require_aware(until, "until").astimezone(UTC)
     if bound < first.start:
         raise InvalidRule(
             f"until ({until.isoformat()}) is before the first occurrence "

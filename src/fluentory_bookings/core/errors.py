@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from fluentory_bookings.core.conflicts import ConflictDetail
@@ -57,14 +57,14 @@ class BookingError(ValueError):
         super().__init__(message)
         self.message = message
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         """Return the error as plain JSON-ready data, e.g. for an API response.
 
         It holds ``code``, ``message`` and every attribute the error carries (``field``,
         ``zone``, ``start``, ``rule``, ...): datetimes and dates as ISO 8601 text, durations as
         seconds, enums as their values, other objects that are not JSON scalars as ``str()``.
         """
-        data: dict[str, object] = {"code": self.code, "message": self.message}
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
         for name, value in vars(self).items():
             if not name.startswith("_") and name not in data:
                 data[name] = _plain(value)
@@ -152,16 +152,28 @@ class InvalidRule(InvalidInput):
 
 
 class InvalidSeats(InvalidInput):
-    """A seat count is not a whole number in range (a capacity must be greater than 0)."""
+    """A seat count is not a whole number in range (a capacity must be greater than 0).
+
+    Attributes:
+        field: Which count: ``"total_seats"``, ``"seats_taken"``, ``"freed"``.
+        value: The value refused, as given.
+    """
 
     code: ClassVar[str] = "invalid_seats"
 
-    def __init__(self, total_seats: object, *, field: str = "total_seats", least: int = 1) -> None:
+    def __init__(
+        self,
+        value: object,
+        *,
+        field: str = "total_seats",
+        least: int = 1,
+        most: int | None = None,
+    ) -> None:
         bound = "greater than 0" if least == 1 else f"{least} or more"
-        super().__init__(
-            f"{field} must be a whole number {bound}, not {total_seats!r}", field=field
-        )
-        self.total_seats = total_seats
+        if most is not None:
+            bound = f"from {least} to {most}"
+        super().__init__(f"{field} must be a whole number {bound}, not {value!r}", field=field)
+        self.value = value
 
 
 class LimitExceeded(InvalidInput):
@@ -271,7 +283,7 @@ class Conflict(BookingError):
         super().__init__(f"{n} conflict{'s' if n != 1 else ''} with existing commitments")
         self.conflicts: tuple[ConflictDetail, ...] = tuple(conflicts)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         data = super().as_dict()
         data["conflicts"] = [
             {

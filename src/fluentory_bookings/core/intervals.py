@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
-from fluentory_bookings.core.errors import InvalidInterval
+from fluentory_bookings.core.errors import InvalidInput, InvalidInterval
 from fluentory_bookings.core.validate import require_aware
 
-__all__ = ["Interval", "merge", "require_aware", "subtract"]
+__all__ = ["Interval", "merge", "subtract"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -88,29 +88,71 @@ class Interval:
         return Interval.unchecked(start, end) if start < end else None
 
     def widen(self, before: timedelta = timedelta(0), after: timedelta = timedelta(0)) -> Interval:
-        """Return the interval extended by ``before`` at the start and ``after`` at the end."""
-        return Interval(self.start - before, self.end + after)
+        """Return the interval extended by ``before`` at the start and ``after`` at the end.
+
+        Raises:
+            InvalidInterval: the result would leave the supported range, or be empty.
+            InvalidInput: ``before`` or ``after`` is not a timedelta.
+        """
+        before, after = _delta(before, "before"), _delta(after, "after")
+        try:
+            start, end = self.start - before, self.end + after
+        except OverflowError:
+            raise InvalidInterval("the widened interval leaves the range of datetime") from None
+        return Interval(start, end)
 
     def shift(self, delta: timedelta) -> Interval:
-        """Return the interval moved by an exact ``delta``."""
-        return Interval.unchecked(self.start + delta, self.end + delta)
+        """Return the interval moved by an exact ``delta``.
+
+        Raises:
+            InvalidInterval: the result would leave the supported range.
+            InvalidInput: ``delta`` is not a timedelta.
+        """
+        delta = _delta(delta, "delta")
+        try:
+            start, end = self.start + delta, self.end + delta
+        except OverflowError:
+            raise InvalidInterval("the shifted interval leaves the range of datetime") from None
+        return Interval(start, end)
 
     def to_utc(self) -> Interval:
         """Return the same instants expressed in UTC (intervals already store UTC)."""
         return Interval.unchecked(self.start.astimezone(UTC), self.end.astimezone(UTC))
 
 
+def _delta(value: object, name: str) -> timedelta:
+    if not isinstance(value, timedelta):
+        raise InvalidInput(f"{name} must be a timedelta, not {type(value).__name__}", field=name)
+    return value
+
+
 _start_end = attrgetter("start", "end")
+
+
+def _sorted(intervals: Iterable[Interval], field: str) -> list[Interval]:
+    try:
+        # A key sort compares datetimes in C; the dataclass ordering would call Python per pair.
+        ordered = sorted(intervals, key=_start_end)
+    except (AttributeError, TypeError):
+        ordered = []
+        bad: object = intervals
+    else:
+        bad = next((iv for iv in ordered if not isinstance(iv, Interval)), None)
+        if bad is None:
+            return ordered
+    raise InvalidInput(f"{field} must be a collection of Interval, not {bad!r}", field=field)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Merge overlapping or touching intervals into a sorted, disjoint list.
 
     Runs in ``O(n log n)`` for the sort, then one linear pass.
+
+    Raises:
+        InvalidInput: ``intervals`` is not a collection of :class:`Interval`.
     """
     out: list[Interval] = []
-    # A key sort compares datetimes in C; the dataclass ordering would call Python per pair.
-    for iv in sorted(intervals, key=_start_end):
+    for iv in _sorted(intervals, "intervals"):
         if out and iv.start <= out[-1].end:
             if iv.end > out[-1].end:
                 out[-1] = Interval.unchecked(out[-1].start, iv.end)
@@ -124,11 +166,14 @@ def subtract(windows: Iterable[Interval], busy: Iterable[Interval]) -> list[Inte
 
     Both inputs may be unsorted and overlapping. The result is sorted and disjoint. After sorting,
     a single sweep walks both lists once, so the cost is ``O((w + b) log(w + b))``.
+
+    Raises:
+        InvalidInput: an input is not a collection of :class:`Interval` (``field`` says which).
     """
     free: list[Interval] = []
-    blocked = merge(busy)
+    blocked = merge(_sorted(busy, "busy"))
     j = 0
-    for window in merge(windows):
+    for window in merge(_sorted(windows, "windows")):
         # Busy intervals ending before this window can never matter again: windows are sorted.
         while j < len(blocked) and blocked[j].end <= window.start:
             j += 1

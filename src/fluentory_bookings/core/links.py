@@ -24,11 +24,12 @@ class MeetingProvider(StrEnum):
     CUSTOM = "custom"
 
 
-def validate_meeting_link(url: str) -> str:
+def validate_meeting_link(url: object) -> str:
     """Return ``url`` stripped if it is an absolute https URL with a host; ``""`` stays ``""``.
 
     Raises:
-        InvalidMeetingLink: any other scheme, no host, whitespace or control characters inside.
+        InvalidMeetingLink: any other scheme, no host, credentials, a port outside 1..65535,
+            whitespace or control characters inside.
     """
     if not isinstance(url, str):
         raise InvalidMeetingLink(url)
@@ -40,15 +41,24 @@ def validate_meeting_link(url: str) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        # .port raises ValueError for "https://h:99999" or "https://h:x"; urlsplit alone does not.
+        port = parts.port
     except ValueError as exc:
-        raise InvalidMeetingLink(url) from exc
+        raise InvalidMeetingLink(url, reason="malformed host or port") from exc
+    if port == 0:
+        raise InvalidMeetingLink(url, reason="port 0")
     if parts.scheme.lower() != "https" or not host or parts.username or parts.password:
         raise InvalidMeetingLink(url)
     return url
 
 
 def meeting_provider(url: str) -> MeetingProvider:
-    """Detect the provider of a (valid) meeting link from its host name."""
+    """Detect the provider of a meeting link from its host name (``""`` is ``NONE``).
+
+    Raises:
+        InvalidMeetingLink: ``url`` is not a valid link, see :func:`validate_meeting_link`.
+    """
+    url = validate_meeting_link(url)
     if not url:
         return MeetingProvider.NONE
     host = (urlsplit(url).hostname or "").lower()

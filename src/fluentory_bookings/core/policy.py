@@ -15,13 +15,15 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from fluentory_bookings.core.approvals import Actor, parse_actor
-from fluentory_bookings.core.errors import InvalidRule, NotPermitted, PolicyViolation
-from fluentory_bookings.core.intervals import require_aware
+from fluentory_bookings.core.errors import InvalidInput, InvalidRule, NotPermitted, PolicyViolation
+from fluentory_bookings.core.validate import require_aware, require_bool, require_duration
 
 __all__ = [
     "BookingType",
     "CoursePolicy",
     "Deadlines",
+    "bookable_starts",
+    "booking_refusal",
     "check_bookable",
     "check_cancellable",
     "check_outcome_recordable",
@@ -97,7 +99,14 @@ def resolve_requires_approval(
 
     The most specific answer wins: the teacher's own setting for this course, else the
     course's, else the platform default. ``None`` means "not set here, ask the next level".
+
+    Raises:
+        InvalidInput: a setting is neither ``None`` nor a ``bool`` (``"no"`` is not false).
     """
+    for name, value in (("teacher_override", teacher_override), ("course_setting", course_setting)):
+        if value is not None:
+            require_bool(value, name)
+    require_bool(platform_default, "platform_default")
     if teacher_override is not None:
         return teacher_override
     if course_setting is not None:
@@ -115,6 +124,14 @@ def _human(duration: timedelta) -> str:
     return f"{seconds} seconds"
 
 
+def _deadlines(value: object) -> Deadlines:
+    if not isinstance(value, Deadlines):
+        raise InvalidInput(
+            f"deadlines must be a Deadlines, not {type(value).__name__}", field="deadlines"
+        )
+    return value
+
+
 def _utc(value: datetime, name: str) -> datetime:
     # Python subtracts and compares two datetimes sharing one tzinfo by their wall clocks, so a
     # Europe/Berlin pair spanning a DST change would be an hour off. In UTC it is real time.
@@ -124,11 +141,7 @@ def _utc(value: datetime, name: str) -> datetime:
 def _check_duration(name: str, value: object, *, optional: bool, positive: bool) -> None:
     if value is None and optional:
         return
-    if not isinstance(value, timedelta):
-        raise InvalidRule(f"{name} must be a timedelta, not {value!r}", field=name)
-    if value < timedelta(0) or (positive and value == timedelta(0)):
-        bound = "greater than" if positive else "at least"
-        raise InvalidRule(f"{name} must be {bound} 0, not {value}", field=name)
+    require_duration(value, name, allow_zero=not positive, error=InvalidRule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +158,8 @@ class Deadlines:
             expires; ``None`` means until the lesson starts.
 
     Raises:
-        InvalidRule: a value is not a ``timedelta``, is negative, or (``booking_horizon`` and
+        InvalidRule: a value is not a ``timedelta``, is negative, is longer than
+            :data:`~fluentory_bookings.core.validate.MAX_DURATION`, or (``booking_horizon`` and
             ``pending_expiry``) is zero; ``field`` names the culprit.
     """
 
@@ -171,30 +185,75 @@ class Deadlines:
             )
 
 
+# A start equal to "now" has begun: the earliest bookable start lies one tick after now.
+_TICK = timedelta(microseconds=1)
+
+
+def bookable_starts(*, now: datetime, deadlines: Deadlines) -> tuple[datetime, datetime | None]:
+    """Return the earliest and latest start a booking made at ``now`` may have, both inclusive.
+
+    This is the one rule for "too soon" and "too far ahead" that :func:`check_bookable`,
+    :func:`~fluentory_bookings.core.slots.open_slots` and
+    :func:`~fluentory_bookings.core.slots.slot_at` share, so a listed slot is always accepted:
+
+    * a lesson starting exactly at ``now`` has already started and is never bookable;
+    * a start exactly ``minimum_notice`` after ``now`` is bookable;
+    * a start exactly ``booking_horizon`` after ``now`` is bookable.
+
+    Returns:
+        ``(earliest, latest)`` in UTC; ``latest`` is ``None`` when there is no horizon.
+
+    Raises:
+        InvalidInterval: ``now`` is naive or out of range.
+    """
+    now = _utc(now, "now")
+    _deadlines(deadlines)
+    earliest = now + max(deadlines.minimum_notice, _TICK)
+    latest = None if deadlines.booking_horizon is None else now + deadlines.booking_horizon
+    return earliest, latest
+
+
+def booking_refusal(
+    starts_at: datetime, *, now: datetime, deadlines: Deadlines
+) -> PolicyViolation | None:
+    """Return why a start is not bookable at ``now`` (the error, not raised), or ``None``.
+
+    The rules, in order: ``"past"`` (``starts_at <= now``), ``"minimum_notice"``, ``"horizon"``;
+    see :func:`bookable_starts`.
+
+    Raises:
+        InvalidInterval: a datetime is naive or out of range.
+    """
+    start = _utc(starts_at, "starts_at")
+    earliest, latest = bookable_starts(now=now, deadlines=deadlines)
+    if start <= _utc(now, "now"):
+        return PolicyViolation("past", "this lesson has already started")
+    if start < earliest:
+        return PolicyViolation(
+            "minimum_notice",
+            f"bookings close {_human(deadlines.minimum_notice)} before the start",
+        )
+    if latest is not None and start > latest:
+        horizon = latest - _utc(now, "now")
+        return PolicyViolation("horizon", f"bookings open {_human(horizon)} before the start")
+    return None
+
+
 def check_bookable(starts_at: datetime, *, now: datetime, deadlines: Deadlines) -> None:
     """Refuse a booking made too late or too early.
 
     Both limits are inclusive: booking exactly ``minimum_notice`` or exactly
-    ``booking_horizon`` before the start is allowed.
+    ``booking_horizon`` before the start is allowed; a start at ``now`` itself is past. See
+    :func:`bookable_starts` for the one rule every check shares.
 
     Raises:
         PolicyViolation: rule ``"past"`` (``starts_at <= now``), ``"minimum_notice"`` or
             ``"horizon"``.
-        InvalidInterval: a datetime is naive.
+        InvalidInterval: a datetime is naive or out of range.
     """
-    lead = _utc(starts_at, "starts_at") - _utc(now, "now")
-    if lead <= timedelta(0):
-        raise PolicyViolation("past", "this lesson has already started")
-    if lead < deadlines.minimum_notice:
-        raise PolicyViolation(
-            "minimum_notice",
-            f"bookings close {_human(deadlines.minimum_notice)} before the start",
-        )
-    if deadlines.booking_horizon is not None and lead > deadlines.booking_horizon:
-        raise PolicyViolation(
-            "horizon",
-            f"bookings open {_human(deadlines.booking_horizon)} before the start",
-        )
+    refusal = booking_refusal(starts_at, now=now, deadlines=deadlines)
+    if refusal is not None:
+        raise refusal
 
 
 def _check_change(
@@ -202,19 +261,22 @@ def _check_change(
     *,
     now: datetime,
     actor: Actor | str,
-    cutoff: timedelta,
+    deadlines: Deadlines,
     rule: str,
     verb: str,
 ) -> None:
     lead = _utc(starts_at, "starts_at") - _utc(now, "now")
-    who = parse_actor(actor)
-    if who is None:
-        raise NotPermitted(f"unknown actor {actor!r}", actor=str(actor))
+    _deadlines(deadlines)
+    try:
+        who = parse_actor(actor)
+    except InvalidInput:
+        raise NotPermitted(f"unknown actor {actor!r}", actor=str(actor)) from None
     # Staff and scheduled jobs clean up after the fact (a lesson that never happened).
     if who in (Actor.STAFF, Actor.SYSTEM):
         return
     if lead <= timedelta(0):
         raise PolicyViolation("past", f"this lesson has already started and cannot be {verb}")
+    cutoff: timedelta = getattr(deadlines, rule)
     # The cut-off protects the teacher's time from students; teachers are not bound by it.
     if who is Actor.STUDENT and lead < cutoff:
         raise PolicyViolation(
@@ -239,7 +301,7 @@ def check_cancellable(
         starts_at,
         now=now,
         actor=actor,
-        cutoff=deadlines.cancellation_cutoff,
+        deadlines=deadlines,
         rule="cancellation_cutoff",
         verb="cancelled",
     )
@@ -262,7 +324,7 @@ def check_reschedulable(
         starts_at,
         now=now,
         actor=actor,
-        cutoff=deadlines.reschedule_cutoff,
+        deadlines=deadlines,
         rule="reschedule_cutoff",
         verb="rescheduled",
     )
@@ -301,9 +363,10 @@ def pending_expires_at(
     """
     requested = _utc(requested_at, "requested_at")
     start = _utc(starts_at, "starts_at")
-    if deadlines.pending_expiry is None:
+    expiry = _deadlines(deadlines).pending_expiry
+    if expiry is None:
         return start
-    return min(requested + deadlines.pending_expiry, start)
+    return min(requested + expiry, start)
 
 
 def is_pending_expired(
@@ -331,14 +394,23 @@ class CoursePolicy:
 
     Raises:
         PolicyViolation: rule ``"booking_type"``, ``booking_type`` is unknown.
+        InvalidInput: ``requires_booking_approval`` is not ``None`` or a ``bool``, or
+            ``deadlines`` is not a :class:`Deadlines`.
     """
 
-    booking_type: BookingType
+    booking_type: BookingType | str
     requires_booking_approval: bool | None = None
     deadlines: Deadlines = field(default_factory=Deadlines)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "booking_type", parse_booking_type(self.booking_type))
+        if self.requires_booking_approval is not None:
+            require_bool(self.requires_booking_approval, "requires_booking_approval")
+        if not isinstance(self.deadlines, Deadlines):
+            raise InvalidInput(
+                f"deadlines must be a Deadlines, not {type(self.deadlines).__name__}",
+                field="deadlines",
+            )
 
     def require(self, wanted: BookingType) -> None:
         """Refuse a booking of another kind than this course takes.

@@ -12,7 +12,7 @@ the answer back, so the rules live in one place and the database keeps them atom
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,6 +20,7 @@ from typing import Any
 
 from fluentory_bookings.core.errors import (
     AlreadyBooked,
+    InvalidInput,
     InvalidSeats,
     NotOnWaitlist,
     PolicyViolation,
@@ -27,11 +28,11 @@ from fluentory_bookings.core.errors import (
     SessionClosed,
     SessionFull,
 )
-from fluentory_bookings.core.intervals import require_aware
+from fluentory_bookings.core.validate import require_aware, require_bool
 
 __all__ = [
-    "ACTIVE",
-    "SEAT_HOLDING",
+    "ACTIVE_SEAT_STATUSES",
+    "SEAT_HOLDING_STATUSES",
     "TERMINAL_SESSION_STATUSES",
     "BookDecision",
     "ReleaseDecision",
@@ -44,6 +45,8 @@ __all__ = [
     "decide_resize",
     "derive_status",
     "leave_waitlist",
+    "parse_seat_status",
+    "parse_session_status",
     "validate_total_seats",
     "waitlist_position",
     "waitlist_positions",
@@ -69,7 +72,7 @@ class SeatStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
-SEAT_HOLDING: frozenset[SeatStatus] = frozenset(
+SEAT_HOLDING_STATUSES: frozenset[SeatStatus] = frozenset(
     {SeatStatus.CONFIRMED, SeatStatus.ATTENDED, SeatStatus.NO_SHOW}
 )
 """Booking statuses that occupy a seat: they count towards ``seats_taken``.
@@ -77,7 +80,7 @@ SEAT_HOLDING: frozenset[SeatStatus] = frozenset(
 A no-show still held the seat nobody else could take, so it keeps counting.
 """
 
-ACTIVE: frozenset[SeatStatus] = frozenset(set(SeatStatus) - {SeatStatus.CANCELLED})
+ACTIVE_SEAT_STATUSES: frozenset[SeatStatus] = frozenset(set(SeatStatus) - {SeatStatus.CANCELLED})
 """Booking statuses that count as the student's one booking for a session (all but cancelled)."""
 
 TERMINAL_SESSION_STATUSES: frozenset[SessionStatus] = frozenset(
@@ -104,12 +107,34 @@ def validate_total_seats(value: object) -> int:
     return value
 
 
-def _session_status(value: SessionStatus | str) -> SessionStatus:
-    # The Django layer hands us plain strings from the database.
+def _seats_taken(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidSeats(value, field="seats_taken", least=0)
+    return value
+
+
+def parse_session_status(value: SessionStatus | str, field: str = "status") -> SessionStatus:
+    """Return the session status named by ``value`` (a member or its stored string).
+
+    Raises:
+        InvalidInput: ``value`` names no session status; ``field`` is ``field``.
+    """
     try:
         return SessionStatus(value)
     except ValueError:
-        raise ValueError(f"unknown session status {value!r}") from None
+        raise InvalidInput(f"unknown session status {value!r}", field=field) from None
+
+
+def parse_seat_status(value: SeatStatus | str, field: str = "status") -> SeatStatus:
+    """Return the group-booking status named by ``value`` (a member or its stored string).
+
+    Raises:
+        InvalidInput: ``value`` names no booking status; ``field`` is ``field``.
+    """
+    try:
+        return SeatStatus(value)
+    except ValueError:
+        raise InvalidInput(f"unknown group booking status {value!r}", field=field) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,25 +153,25 @@ class SeatState:
         starts_at: When the session starts, aware.
 
     Raises:
-        InvalidSeats: ``total_seats`` is not a positive ``int``.
+        InvalidSeats: ``total_seats`` is not a positive ``int``, or ``seats_taken`` is negative
+            or not an ``int`` (``field`` says which).
         InvalidInterval: ``starts_at`` is naive.
-        ValueError: ``seats_taken`` is negative or not an ``int``, or ``status`` is unknown.
+        InvalidInput: ``status`` is unknown or ``enable_waitlist`` is not a ``bool``.
     """
 
     session_id: Hashable
     total_seats: int
     seats_taken: int
     enable_waitlist: bool
-    status: SessionStatus
+    status: SessionStatus | str
     starts_at: datetime
 
     def __post_init__(self) -> None:
         validate_total_seats(self.total_seats)
-        taken: object = self.seats_taken
-        if isinstance(taken, bool) or not isinstance(taken, int) or taken < 0:
-            raise ValueError(f"seats_taken must be a whole number >= 0, not {taken!r}")
+        _seats_taken(self.seats_taken)
+        require_bool(self.enable_waitlist, "enable_waitlist")
         require_aware(self.starts_at, "starts_at")
-        object.__setattr__(self, "status", _session_status(self.status))
+        object.__setattr__(self, "status", parse_session_status(self.status))
 
     @property
     def remaining_seats(self) -> int:
@@ -183,12 +208,20 @@ class WaitlistEntry:
         InvalidInterval: ``joined_at`` is naive.
     """
 
-    booking_id: Hashable
+    # Any, not Hashable: callers key their own dicts by the ids they put in (ints, UUIDs, ...).
+    booking_id: Any
     student_id: Hashable
     joined_at: datetime
 
     def __post_init__(self) -> None:
         require_aware(self.joined_at, "joined_at")
+        try:
+            hash(self.booking_id)
+        except TypeError:
+            raise InvalidInput(
+                f"booking_id must be hashable, not {type(self.booking_id).__name__}",
+                field="booking_id",
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +260,7 @@ def derive_status(
     total_seats: int,
     seats_taken: int,
     enable_waitlist: bool,
-    current: SessionStatus,
+    current: SessionStatus | str,
 ) -> SessionStatus:
     """Return the status a session should have for its seat counts.
 
@@ -241,8 +274,15 @@ def derive_status(
         ``current`` if it is cancelled or completed (those are final); otherwise
         ``BOOKING_CLOSED`` when the session is full and has no waitlist, else ``SCHEDULED``,
         so a closed session reopens as soon as a seat frees.
+
+    Raises:
+        InvalidSeats: a seat count is out of range.
+        InvalidInput: ``current`` is unknown or ``enable_waitlist`` is not a ``bool``.
     """
-    status = _session_status(current)
+    validate_total_seats(total_seats)
+    _seats_taken(seats_taken)
+    require_bool(enable_waitlist, "enable_waitlist")
+    status = parse_session_status(current)
     if status in TERMINAL_SESSION_STATUSES:
         return status
     if seats_taken >= total_seats and not enable_waitlist:
@@ -265,7 +305,7 @@ def decide_book(
     Args:
         state: The session, loaded under a lock.
         already_booked: Whether the student already holds an active booking (any status in
-            :data:`ACTIVE`, waitlist places included) for this session.
+            :data:`ACTIVE_SEAT_STATUSES`, waitlist places included) for this session.
         now: The current instant, aware.
         student_id: Only used to fill in :class:`~fluentory_bookings.core.errors.AlreadyBooked`.
 
@@ -279,10 +319,13 @@ def decide_book(
         AlreadyBooked: ``already_booked`` is true.
         SessionFull: every seat is taken and the session has no waitlist.
         InvalidInterval: ``now`` is naive.
+        InvalidInput: ``state`` is not a :class:`SeatState` or ``already_booked`` not a ``bool``.
     """
+    _require_state(state)
     require_aware(now, "now")
+    require_bool(already_booked, "already_booked")
     if state.status in TERMINAL_SESSION_STATUSES:
-        raise SessionClosed(state.session_id, state.status.value)
+        raise SessionClosed(state.session_id, str(state.status))
     # In UTC: Python compares two datetimes sharing one tzinfo by wall clock, wrong in a DST fold.
     if state.starts_at.astimezone(UTC) <= now.astimezone(UTC):
         raise PolicyViolation("past", f"session {state.session_id} has already started")
@@ -307,18 +350,42 @@ def _fifo_key(entry: WaitlistEntry) -> tuple[datetime, Any]:
     return (entry.joined_at.astimezone(UTC), entry.booking_id)
 
 
-def _ordered(waitlist: Sequence[WaitlistEntry]) -> list[WaitlistEntry]:
-    ordered = sorted(waitlist, key=_fifo_key)
+def _require_state(state: object) -> None:
+    if not isinstance(state, SeatState):
+        raise InvalidInput(f"state must be a SeatState, not {type(state).__name__}", field="state")
+
+
+def _ordered(waitlist: object) -> list[WaitlistEntry]:
+    if isinstance(waitlist, (str, bytes)) or not isinstance(waitlist, Iterable):
+        raise InvalidInput(
+            f"waitlist must be a collection of WaitlistEntry, not {type(waitlist).__name__}",
+            field="waitlist",
+        )
+    entries: list[WaitlistEntry] = list(waitlist)
     seen: set[Hashable] = set()
-    for entry in ordered:
+    for entry in entries:
+        if not isinstance(entry, WaitlistEntry):
+            raise InvalidInput(
+                f"waitlist holds a {type(entry).__name__}, not a WaitlistEntry", field="waitlist"
+            )
         if entry.booking_id in seen:
-            raise ValueError(f"booking {entry.booking_id!r} appears twice in the waitlist")
+            raise InvalidInput(
+                f"booking {entry.booking_id!r} appears twice in the waitlist", field="waitlist"
+            )
         seen.add(entry.booking_id)
-    return ordered
+    try:
+        return sorted(entries, key=_fifo_key)
+    except TypeError:
+        # Only reached when two entries joined in the same instant and their ids do not order.
+        raise InvalidInput(
+            "booking ids in one waitlist must be of one orderable type (ints, UUIDs or strings, "
+            "not a mix): they break ties between students who joined at the same instant",
+            field="waitlist",
+        ) from None
 
 
 def waitlist_positions(
-    waitlist: Sequence[WaitlistEntry],
+    waitlist: Iterable[WaitlistEntry],
 ) -> tuple[tuple[WaitlistEntry, int], ...]:
     """Order a waitlist first-come-first-served and number it from 1.
 
@@ -332,12 +399,13 @@ def waitlist_positions(
         ``(entry, position)`` pairs ordered by ``(joined_at, booking_id)``, positions ``1..n``.
 
     Raises:
-        ValueError: a booking id appears twice.
+        InvalidInput: an entry is not a :class:`WaitlistEntry`, a booking id appears twice, or
+            ids that must break a tie do not order (``field`` is ``"waitlist"``).
     """
     return tuple((entry, i) for i, entry in enumerate(_ordered(waitlist), start=1))
 
 
-def waitlist_position(waitlist: Sequence[WaitlistEntry], booking_id: Hashable) -> int:
+def waitlist_position(waitlist: Iterable[WaitlistEntry], booking_id: Hashable) -> int:
     """Return the 1-based position of one booking in the waitlist.
 
     Raises:
@@ -350,7 +418,7 @@ def waitlist_position(waitlist: Sequence[WaitlistEntry], booking_id: Hashable) -
 
 
 def leave_waitlist(
-    waitlist: Sequence[WaitlistEntry], booking_id: Hashable
+    waitlist: Iterable[WaitlistEntry], booking_id: Hashable
 ) -> tuple[tuple[WaitlistEntry, int], ...]:
     """Remove one booking from the waitlist and renumber the rest.
 
@@ -366,14 +434,15 @@ def leave_waitlist(
     Raises:
         NotOnWaitlist: ``booking_id`` is not waiting.
     """
-    remaining = [entry for entry in waitlist if entry.booking_id != booking_id]
-    if len(remaining) == len(waitlist):
+    entries = _ordered(waitlist)
+    remaining = [entry for entry in entries if entry.booking_id != booking_id]
+    if len(remaining) == len(entries):
         raise NotOnWaitlist(booking_id)
-    return waitlist_positions(remaining)
+    return tuple((entry, i) for i, entry in enumerate(remaining, start=1))
 
 
 def _fill(
-    state: SeatState, total_seats: int, seats_taken: int, waitlist: Sequence[WaitlistEntry]
+    state: SeatState, total_seats: int, seats_taken: int, waitlist: Iterable[WaitlistEntry]
 ) -> ReleaseDecision:
     ordered = _ordered(waitlist)
     if state.status in TERMINAL_SESSION_STATUSES:
@@ -392,7 +461,7 @@ def _fill(
 
 
 def decide_release(
-    state: SeatState, waitlist: Sequence[WaitlistEntry], *, freed: int = 1
+    state: SeatState, waitlist: Iterable[WaitlistEntry], *, freed: int = 1
 ) -> ReleaseDecision:
     """Decide what happens when confirmed bookings give their seats back.
 
@@ -412,21 +481,20 @@ def decide_release(
         cancelled or completed session promotes nobody.
 
     Raises:
-        ValueError: ``freed`` is negative, more than ``seats_taken``, or not an ``int``; or a
-            booking id appears twice in the waitlist.
+        InvalidSeats: ``freed`` is negative, more than ``seats_taken``, or not an ``int``
+            (``field`` is ``"freed"``).
+        InvalidInput: the waitlist is malformed, see :func:`waitlist_positions`.
     """
+    _require_state(state)
     if isinstance(freed, bool) or not isinstance(freed, int) or freed < 0:
-        raise ValueError(f"freed must be a whole number >= 0, not {freed!r}")
+        raise InvalidSeats(freed, field="freed", least=0)
     if freed > state.seats_taken:
-        raise ValueError(
-            f"cannot free {freed} seats of session {state.session_id}: "
-            f"only {state.seats_taken} are taken"
-        )
+        raise InvalidSeats(freed, field="freed", least=0, most=state.seats_taken)
     return _fill(state, state.total_seats, state.seats_taken - freed, waitlist)
 
 
 def decide_resize(
-    state: SeatState, new_total: object, waitlist: Sequence[WaitlistEntry]
+    state: SeatState, new_total: object, waitlist: Iterable[WaitlistEntry]
 ) -> ReleaseDecision:
     """Decide a change of a session's capacity.
 
@@ -446,7 +514,9 @@ def decide_resize(
     Raises:
         InvalidSeats: ``new_total`` is not a positive ``int``.
         SeatsBelowConfirmed: ``new_total`` is below ``seats_taken``.
+        InvalidInput: the waitlist is malformed, see :func:`waitlist_positions`.
     """
+    _require_state(state)
     total = validate_total_seats(new_total)
     if total < state.seats_taken:
         raise SeatsBelowConfirmed(

@@ -16,38 +16,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from fluentory_bookings.core.errors import InvalidRule, SlotUnavailable
-from fluentory_bookings.core.intervals import Interval, require_aware
+from fluentory_bookings.core.errors import InvalidInput, InvalidRule, LimitExceeded, SlotUnavailable
+from fluentory_bookings.core.intervals import Interval
+from fluentory_bookings.core.policy import Deadlines, bookable_starts, booking_refusal
+from fluentory_bookings.core.validate import require_aware, require_duration
 
-__all__ = ["SlotSpec", "open_slots", "slot_at"]
+__all__ = ["MAX_OPEN_SLOTS", "MIN_SLOT_STEP", "SlotSpec", "open_slots", "slot_at"]
+
+MIN_SLOT_STEP = timedelta(minutes=1)
+"""The finest slot grid and the shortest slot: nobody books a lesson by the second, and a finer
+grid only multiplies the work."""
+
+MAX_OPEN_SLOTS = 100_000
+"""The most slots one :func:`open_slots` call returns (a year of 5-minute slots around the
+clock); past it the call raises :class:`~fluentory_bookings.core.errors.LimitExceeded` instead of
+building an unbounded list. Ask for a shorter span."""
 
 _ZERO = timedelta(0)
-
-
-def _check_duration(value: object, field: str, *, allow_zero: bool) -> None:
-    if not isinstance(value, timedelta):
-        raise InvalidRule(f"{field} must be a timedelta, not {type(value).__name__}", field=field)
-    if value < _ZERO or (value == _ZERO and not allow_zero):
-        bound = "0 or more" if allow_zero else "greater than 0"
-        # str() of a negative timedelta reads "-1 day, 23:55:00"; show "-0:05:00" instead.
-        shown = f"-{-value}" if value < _ZERO else str(value)
-        raise InvalidRule(f"{field} must be {bound}, not {shown}", field=field)
+_NO_DEADLINES = Deadlines()
 
 
 @dataclass(frozen=True, slots=True)
 class SlotSpec:
     """How availability is cut into bookable slots.
 
+    When a slot may be booked (minimum notice, booking horizon) is policy, not geometry: it
+    lives in :class:`~fluentory_bookings.core.policy.Deadlines`, passed to :func:`open_slots` and
+    :func:`slot_at`.
+
     Attributes:
-        length: How long one slot (one lesson) lasts. Must be greater than 0.
+        length: How long one slot (one lesson) lasts: whole seconds, at least
+            :data:`MIN_SLOT_STEP`.
         buffer_before: Free time a commitment needs before it starts (0 or more).
         buffer_after: Free time a commitment needs after it ends (0 or more). Two commitments
             are therefore at least ``buffer_after + buffer_before`` apart.
         step: Distance between two candidate starts; ``None`` means ``length`` (back-to-back
-            slots). Must be greater than 0.
-        minimum_notice: A slot must start at least this long after ``now`` (0 or more).
-        horizon: A slot must start no later than ``now + horizon``; ``None`` means no limit.
-            Must be greater than 0.
+            slots). Whole seconds, at least :data:`MIN_SLOT_STEP`.
 
     Raises:
         InvalidRule: a field is not a timedelta or is out of range; ``field`` names it.
@@ -57,18 +61,17 @@ class SlotSpec:
     buffer_before: timedelta = _ZERO
     buffer_after: timedelta = _ZERO
     step: timedelta | None = None
-    minimum_notice: timedelta = _ZERO
-    horizon: timedelta | None = None
 
     def __post_init__(self) -> None:
-        _check_duration(self.length, "length", allow_zero=False)
-        _check_duration(self.buffer_before, "buffer_before", allow_zero=True)
-        _check_duration(self.buffer_after, "buffer_after", allow_zero=True)
+        require_duration(
+            self.length, "length", whole_seconds=True, least=MIN_SLOT_STEP, error=InvalidRule
+        )
+        require_duration(self.buffer_before, "buffer_before", allow_zero=True, error=InvalidRule)
+        require_duration(self.buffer_after, "buffer_after", allow_zero=True, error=InvalidRule)
         if self.step is not None:
-            _check_duration(self.step, "step", allow_zero=False)
-        _check_duration(self.minimum_notice, "minimum_notice", allow_zero=True)
-        if self.horizon is not None:
-            _check_duration(self.horizon, "horizon", allow_zero=False)
+            require_duration(
+                self.step, "step", whole_seconds=True, least=MIN_SLOT_STEP, error=InvalidRule
+            )
 
     @property
     def grid(self) -> timedelta:
@@ -91,7 +94,21 @@ class _Prepared:
     latest: datetime | None
 
 
-def _merge_padded(intervals: Iterable[Interval], pad: timedelta) -> list[Interval]:
+def _intervals(values: object, field: str) -> list[Interval]:
+    if isinstance(values, (str, bytes, Interval)) or not isinstance(values, Iterable):
+        raise InvalidInput(
+            f"{field} must be a collection of Interval, not {type(values).__name__}", field=field
+        )
+    items = list(values)
+    for item in items:
+        if not isinstance(item, Interval):
+            raise InvalidInput(
+                f"{field} holds a {type(item).__name__}, not an Interval", field=field
+            )
+    return items
+
+
+def _merge_padded(intervals: list[Interval], pad: timedelta) -> list[Interval]:
     """Widen each interval by ``pad`` on both sides, then merge into a sorted disjoint list."""
     spans = sorted((iv.start - pad, iv.end + pad) for iv in intervals)
     out: list[Interval] = []
@@ -105,18 +122,30 @@ def _merge_padded(intervals: Iterable[Interval], pad: timedelta) -> list[Interva
 
 
 def _prepare(
-    windows: Iterable[Interval], busy: Iterable[Interval], spec: SlotSpec, now: datetime
+    windows: Iterable[Interval],
+    busy: Iterable[Interval],
+    spec: SlotSpec,
+    now: datetime,
+    deadlines: Deadlines | None,
 ) -> _Prepared:
+    if not isinstance(spec, SlotSpec):
+        raise InvalidInput(f"spec must be a SlotSpec, not {type(spec).__name__}", field="spec")
+    if deadlines is None:
+        deadlines = _NO_DEADLINES
+    elif not isinstance(deadlines, Deadlines):
+        raise InvalidInput(
+            f"deadlines must be a Deadlines, not {type(deadlines).__name__}", field="deadlines"
+        )
     require_aware(now, "now")
-    now = now.astimezone(UTC)
+    earliest, latest = bookable_starts(now=now, deadlines=deadlines)
     # A slot [s, e) with its buffers overlaps a padded busy [b0, b1) with its buffers exactly
     # when [s, e) overlaps [b0 - gap, b1 + gap): padding busy once by the whole gap lets every
     # later test be a plain overlap test.
     return _Prepared(
-        windows=_merge_padded(windows, _ZERO),
-        blocked=_merge_padded(busy, spec.gap),
-        earliest=now + spec.minimum_notice,
-        latest=None if spec.horizon is None else now + spec.horizon,
+        windows=_merge_padded(_intervals(windows, "windows"), _ZERO),
+        blocked=_merge_padded(_intervals(busy, "busy"), spec.gap),
+        earliest=earliest,
+        latest=latest,
     )
 
 
@@ -133,14 +162,16 @@ def open_slots(
     spec: SlotSpec,
     *,
     now: datetime,
+    deadlines: Deadlines | None = None,
 ) -> list[Interval]:
     """Return every bookable slot of the given availability, in UTC, sorted by start.
 
     Windows may overlap or touch; they are merged first. Each merged window is cut on a grid
     that starts at the window's start and advances by ``spec.step``; a slot must lie entirely
     inside its window. A slot is open when, with its buffers, it overlaps no busy interval with
-    its buffers. Slots starting before ``now + spec.minimum_notice`` or after
-    ``now + spec.horizon`` are left out.
+    its buffers. Slots that :func:`~fluentory_bookings.core.policy.check_bookable` would refuse
+    at ``now`` (started, inside the minimum notice, beyond the horizon) are left out: the same
+    rule, so every listed slot is accepted.
 
     Inputs may be unsorted and in any zone. Everything is sorted once and swept with one moving
     pointer, and a slot that hits a busy interval jumps straight past it, so the cost is
@@ -150,14 +181,20 @@ def open_slots(
         windows: Availability, e.g. the expanded occurrences of the teacher's rules.
         busy: Everything that occupies the teacher: confirmed and pending 1:1s, group sessions
             they teach, external busy time.
-        spec: Slot length, buffers, step, notice and horizon.
+        spec: Slot length, buffers and step.
         now: The current instant (aware).
+        deadlines: Minimum notice and booking horizon; ``None`` means neither (a slot must
+            still start after ``now``).
 
     Returns:
         The open slots as UTC intervals of exactly ``spec.length``.
 
     Raises:
-        InvalidInterval: ``now`` is naive.
+        LimitExceeded: more than :data:`MAX_OPEN_SLOTS` slots are open; ask for less.
+        InvalidInterval: ``now`` is naive or out of range.
+        InvalidInput: ``windows`` or ``busy`` holds something that is not an
+            :class:`~fluentory_bookings.core.intervals.Interval`, or ``spec``/``deadlines`` has
+            the wrong type.
 
     Example:
         >>> from datetime import datetime, timedelta, UTC
@@ -168,7 +205,7 @@ def open_slots(
         >>> [s.start.hour for s in slots]
         [9, 11]
     """
-    prep = _prepare(windows, busy, spec, now)
+    prep = _prepare(windows, busy, spec, now, deadlines)
     length, step = spec.length, spec.grid
     blocked = prep.blocked
     n_blocked = len(blocked)
@@ -191,6 +228,12 @@ def open_slots(
                 # Taken: no start before this busy interval's end can be open, so jump there.
                 k = _ceil_steps(blocked[j].end - base, step)
             else:
+                if len(slots) == MAX_OPEN_SLOTS:
+                    raise LimitExceeded(
+                        f"more than {MAX_OPEN_SLOTS} open slots: ask for a shorter span",
+                        field="windows",
+                        limit=MAX_OPEN_SLOTS,
+                    )
                 slots.append(Interval.unchecked(start, end))
                 k += 1
             start = base + k * step
@@ -204,6 +247,7 @@ def slot_at(
     spec: SlotSpec,
     *,
     now: datetime,
+    deadlines: Deadlines | None = None,
 ) -> Interval:
     """Return the open slot that starts exactly at ``starts_at``, or say why there is none.
 
@@ -214,22 +258,26 @@ def slot_at(
         starts_at: The requested start (aware).
         windows: Availability, as for :func:`open_slots`.
         busy: Commitments, as for :func:`open_slots`.
-        spec: Slot length, buffers, step, notice and horizon.
+        spec: Slot length, buffers and step.
         now: The current instant (aware).
+        deadlines: Minimum notice and booking horizon, as for :func:`open_slots`.
 
     Returns:
         The slot as a UTC interval of exactly ``spec.length``.
 
     Raises:
-        SlotUnavailable: the start is in the past, too soon (inside the minimum notice), beyond
-            the horizon, outside availability, not on the slot grid, or taken. The checks run in
-            that order and the message names the first that fails.
-        InvalidInterval: ``starts_at`` or ``now`` is naive.
+        SlotUnavailable: the start has begun or is past (``reason`` ``"past"``), is too soon
+            (``"minimum_notice"``), beyond the horizon (``"horizon"``), outside availability
+            (``"outside_availability"``), not on the slot grid (``"off_grid"``), or taken
+            (``"taken"``). The checks run in that order; the first three are exactly
+            :func:`~fluentory_bookings.core.policy.check_bookable`'s rules.
+        InvalidInterval: ``starts_at`` or ``now`` is naive or out of range.
+        InvalidInput: an argument has the wrong type, see :func:`open_slots`.
     """
     require_aware(starts_at, "starts_at")
+    prep = _prepare(windows, busy, spec, now, deadlines)
     start = starts_at.astimezone(UTC)
     end = start + spec.length
-    prep = _prepare(windows, busy, spec, now)
     when = start.isoformat()
 
     def refuse(reason: str, text: str) -> SlotUnavailable:
@@ -237,12 +285,9 @@ def slot_at(
             f"no open slot at {when}: {text}", starts_at=starts_at, reason=reason
         )
 
-    if start < now.astimezone(UTC):
-        raise refuse("past", "it is in the past")
-    if start < prep.earliest:
-        raise refuse("minimum_notice", f"too soon, bookings need {spec.minimum_notice} notice")
-    if prep.latest is not None and start > prep.latest:
-        raise refuse("horizon", f"beyond the booking horizon of {spec.horizon}")
+    refusal = booking_refusal(starts_at, now=now, deadlines=deadlines or _NO_DEADLINES)
+    if refusal is not None:
+        raise refuse(refusal.rule, refusal.message)
     window = next((w for w in prep.windows if w.start <= start and end <= w.end), None)
     if window is None:
         raise refuse("outside_availability", "outside availability")

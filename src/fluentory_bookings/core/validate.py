@@ -64,6 +64,7 @@ def require_duration(
     allow_zero: bool = False,
     whole_seconds: bool = False,
     least: timedelta | None = None,
+    error: type[InvalidInput] = InvalidInput,
 ) -> timedelta:
     """Return ``value`` if it is a usable duration.
 
@@ -73,48 +74,47 @@ def require_duration(
         allow_zero: Whether ``timedelta(0)`` is allowed; negative durations never are.
         whole_seconds: Refuse fractions of a second (iCalendar has none).
         least: A lower bound above zero, e.g. one minute for a slot grid.
+        error: The :class:`InvalidInput` subclass to raise, e.g. ``InvalidRule`` for a rule.
 
     Raises:
         InvalidInput: not a ``timedelta``, negative, zero when not allowed, below ``least``,
             above :data:`MAX_DURATION`, or with fractions of a second when refused.
     """
     if not isinstance(value, timedelta):
-        raise InvalidInput(f"{name} must be a timedelta, not {type(value).__name__}", field=name)
+        raise error(f"{name} must be a timedelta, not {type(value).__name__}", field=name)
     if value < _ZERO or (value == _ZERO and not allow_zero):
         bound = "0 or more" if allow_zero else "greater than 0"
         # str() of a negative timedelta reads "-1 day, 23:55:00"; show "-0:05:00" instead.
         shown = f"-{-value}" if value < _ZERO else str(value)
-        raise InvalidInput(f"{name} must be {bound}, not {shown}", field=name)
+        raise error(f"{name} must be {bound}, not {shown}", field=name)
     if least is not None and _ZERO < value < least:
-        raise InvalidInput(f"{name} must be at least {least}, not {value}", field=name)
+        raise error(f"{name} must be at least {least}, not {value}", field=name)
     if value > MAX_DURATION:
-        raise InvalidInput(
-            f"{name} must be at most {MAX_DURATION.days} days, not {value}", field=name
-        )
+        raise error(f"{name} must be at most {MAX_DURATION.days} days, not {value}", field=name)
     if whole_seconds and value.microseconds:
-        raise InvalidInput(f"{name} must be whole seconds, not {value}", field=name)
+        raise error(f"{name} must be whole seconds, not {value}", field=name)
     return value
 
 
-def require_bool(value: object, name: str) -> bool:
+def require_bool(value: object, name: str, *, error: type[InvalidInput] = InvalidInput) -> bool:
     """Return ``value`` if it is a real ``bool``: ``"no"`` or ``1`` is refused, not read as true.
 
     Raises:
         InvalidInput: ``value`` is not ``True`` or ``False``.
     """
     if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be True or False, not {value!r}", field=name)
+        raise error(f"{name} must be True or False, not {value!r}", field=name)
     return value
 
 
-def require_whole_number(value: object, name: str, *, least: int = 0) -> int:
+def require_whole_number(
+    value: object, name: str, *, least: int = 0, error: type[InvalidInput] = InvalidInput
+) -> int:
     """Return ``value`` if it is an ``int`` (not a ``bool``) of at least ``least``.
 
     Raises:
         InvalidInput: not an ``int``, a ``bool``, or below ``least``.
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise InvalidInput(
-            f"{name} must be a whole number of at least {least}, not {value!r}", field=name
-        )
+        raise error(f"{name} must be a whole number of at least {least}, not {value!r}", field=name)
     return value

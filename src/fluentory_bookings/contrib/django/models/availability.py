@@ -19,7 +19,6 @@ from fluentory_bookings.core.slots import SlotSpec
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from fluentory_bookings.core.policy import Deadlines
     from fluentory_bookings.core.recurrence import OneTimeRule, WeeklyRule
 
 
@@ -104,14 +103,12 @@ class TeacherAvailability(TimeStampedModel):
             exdates=frozenset(_as_date(d) for d in self.excluded_dates),
         )
 
-    def slot_spec(self, deadlines: Deadlines | None = None) -> SlotSpec:
-        """How this availability is cut into slots, with the course's notice and horizon."""
+    def slot_spec(self) -> SlotSpec:
+        """How this availability is cut into slots (length and buffers)."""
         return SlotSpec(
             length=timedelta(minutes=self.slot_minutes),
             buffer_before=timedelta(minutes=self.buffer_before_minutes),
             buffer_after=timedelta(minutes=self.buffer_after_minutes),
-            minimum_notice=deadlines.minimum_notice if deadlines else timedelta(0),
-            horizon=deadlines.booking_horizon if deadlines else None,
         )
 
     # --- the seed's API -------------------------------------------------------------------------

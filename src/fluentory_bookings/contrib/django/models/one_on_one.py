@@ -14,13 +14,13 @@ from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 from fluentory_bookings.contrib.django.conf import course_model_label
 from fluentory_bookings.contrib.django.models.availability import TeacherAvailability
 from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
-from fluentory_bookings.core.approvals import ACTIVE_STATUSES
+from fluentory_bookings.core.approvals import ACTIVE_ONE_ON_ONE_STATUSES
 from fluentory_bookings.core.links import MeetingProvider, meeting_provider
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-ACTIVE_VALUES = sorted(s.value for s in ACTIVE_STATUSES)
+ACTIVE_VALUES = sorted(s.value for s in ACTIVE_ONE_ON_ONE_STATUSES)
 
 
 class OneOnOneBooking(TimeStampedModel):

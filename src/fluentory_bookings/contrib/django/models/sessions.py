@@ -15,13 +15,18 @@ from fluentory_bookings.contrib.django.choices import SeatStatusChoices, Session
 from fluentory_bookings.contrib.django.conf import course_model_label
 from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
 from fluentory_bookings.core.links import MeetingProvider, meeting_provider
-from fluentory_bookings.core.seats import ACTIVE, SEAT_HOLDING, SeatStatus, SessionStatus
+from fluentory_bookings.core.seats import (
+    ACTIVE_SEAT_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    SeatStatus,
+    SessionStatus,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-ACTIVE_SEAT_VALUES = sorted(s.value for s in ACTIVE)
-SEAT_HOLDING_VALUES = sorted(s.value for s in SEAT_HOLDING)
+ACTIVE_SEAT_VALUES = sorted(s.value for s in ACTIVE_SEAT_STATUSES)
+SEAT_HOLDING_VALUES = sorted(s.value for s in SEAT_HOLDING_STATUSES)
 
 
 class LiveClassSession(TimeStampedModel):

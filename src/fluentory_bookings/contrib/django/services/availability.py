@@ -32,9 +32,10 @@ from fluentory_bookings.core.errors import (
     PolicyViolation,
     SlotUnavailable,
 )
-from fluentory_bookings.core.intervals import Interval, require_aware
+from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import BookingType, Deadlines, check_bookable
 from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
+from fluentory_bookings.core.validate import require_aware
 from fluentory_bookings.core.zones import resolve_zone
 
 __all__ = [
@@ -216,7 +217,7 @@ def slot_context(availability: TeacherAvailability, course: Any = None) -> SlotC
     deadlines = adapter.get_deadlines(course if course is not None else availability.course)
     return SlotContext(
         availability=availability,
-        spec=availability.slot_spec(deadlines),
+        spec=availability.slot_spec(),
         deadlines=deadlines,
         now=require_aware(adapter.now(), "now"),
     )
@@ -262,7 +263,11 @@ def open_slots_for(
         return []
     span = Interval(min(w.start for w in windows), max(w.end for w in windows))
     busy = [c.interval for c in ctx.teacher_busy(span)]
-    slots = [s for s in open_slots(windows, busy, ctx.spec, now=ctx.now) if lo <= s.start < hi]
+    slots = [
+        s
+        for s in open_slots(windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
+        if lo <= s.start < hi
+    ]
     return slots if limit is None else slots[:limit]
 
 
@@ -344,7 +349,7 @@ def require_open_slot(ctx: SlotContext, starts_at: datetime) -> Interval:
     probe = Interval(starts_at, starts_at + ctx.spec.length)
     windows = ctx.windows(probe)
     busy = [c.interval for c in ctx.teacher_busy(probe)]
-    return slot_at(starts_at, windows, busy, ctx.spec, now=ctx.now)
+    return slot_at(starts_at, windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ from fluentory_bookings.core.policy import (
     require_booking_type,
 )
 from fluentory_bookings.core.seats import (
-    SEAT_HOLDING,
+    SEAT_HOLDING_STATUSES,
     TERMINAL_SESSION_STATUSES,
     ReleaseDecision,
     SeatState,
@@ -94,7 +94,7 @@ _CONFIRMED = SeatStatus.CONFIRMED.value
 _WAITLISTED = SeatStatus.WAITLISTED.value
 _SCHEDULED = SessionStatus.SCHEDULED
 _CANCELLED = SeatStatus.CANCELLED.value
-_SEAT_HOLDING = frozenset(s.value for s in SEAT_HOLDING)
+_SEAT_HOLDING = frozenset(s.value for s in SEAT_HOLDING_STATUSES)
 _UNIQUE_ACTIVE = "fb_booking_one_active_per_student"
 
 

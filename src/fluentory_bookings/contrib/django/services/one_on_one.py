@@ -51,7 +51,7 @@ from fluentory_bookings.core.errors import (
     NotPermitted,
     SlotUnavailable,
 )
-from fluentory_bookings.core.intervals import Interval, require_aware
+from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.policy import (
     check_bookable,
@@ -60,6 +60,7 @@ from fluentory_bookings.core.policy import (
     pending_expires_at,
 )
 from fluentory_bookings.core.slots import slot_at
+from fluentory_bookings.core.validate import require_aware
 
 __all__ = [
     "SCOPES",
@@ -157,19 +158,19 @@ def request_one_on_one(
             span = Interval(series[0].start, series[-1].end)
             windows = ctx.windows(span)
             # The horizon bounds how far ahead a request may start, not the weeks after it.
-            later_spec = replace(ctx.spec, horizon=None)
-            specs = [ctx.spec, *([later_spec] * (len(series) - 1))]
+            later = replace(ctx.deadlines, booking_horizon=None)
+            deadlines = [ctx.deadlines, *([later] * (len(series) - 1))]
             # 1. Each occurrence lies on the availability's grid (busy time comes next).
-            for occ, spec in zip(series, specs, strict=True):
-                slot_at(occ.start, windows, (), spec, now=ctx.now)
+            for occ, dl in zip(series, deadlines, strict=True):
+                slot_at(occ.start, windows, (), ctx.spec, now=ctx.now, deadlines=dl)
             # 2. Nothing the student or the teacher is committed to overlaps: all clashes at once.
             teacher_busy = ctx.teacher_busy(span)
             student_busy = commitments(student, "student", span.start, span.end)
             check_conflicts(series, _dedupe([*student_busy, *teacher_busy]))
             # 3. The teacher's buffers around their commitments are respected too.
             busy = [c.interval for c in teacher_busy]
-            for occ, spec in zip(series, specs, strict=True):
-                slot_at(occ.start, windows, busy, spec, now=ctx.now)
+            for occ, dl in zip(series, deadlines, strict=True):
+                slot_at(occ.start, windows, busy, ctx.spec, now=ctx.now, deadlines=dl)
 
             status = initial_status(adapter.requires_approval(course, av.teacher))
             recurring = len(series) > 1
