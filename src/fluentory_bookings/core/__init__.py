@@ -109,7 +109,11 @@ from fluentory_bookings.core.slots import (
     slot_at,
 )
 from fluentory_bookings.core.validate import (
+    MAX_DURATION,
     require_aware,
+    require_bool,
+    require_duration,
+    require_whole_number,
 )
 from fluentory_bookings.core.zones import (
     is_ambiguous,
@@ -121,6 +125,7 @@ from fluentory_bookings.core.zones import (
 __all__ = [
     "ACTIVE_ONE_ON_ONE_STATUSES",
     "ACTIVE_SEAT_STATUSES",
+    "MAX_DURATION",
     "MAX_OPEN_SLOTS",
     "MAX_SERIES_WEEKS",
     "MIN_SLOT_STEP",
@@ -198,6 +203,9 @@ __all__ = [
     "pending_expires_at",
     "require_aware",
     "require_booking_type",
+    "require_bool",
+    "require_duration",
+    "require_whole_number",
     "resolve_requires_approval",
     "resolve_zone",
     "rule_from_ical_lines",

@@ -25,6 +25,14 @@ horizon, and far enough from the limits of :class:`~datetime.datetime` that addi
 date a booking can have never overflows."""
 
 _ZERO = timedelta(0)
+
+
+def _error_class(error: object) -> type[InvalidInput]:
+    if isinstance(error, type) and issubclass(error, InvalidInput):
+        return error
+    raise InvalidInput(f"error must be an InvalidInput subclass, not {error!r}", field="error")
+
+
 # Instants this close to datetime.min/max cannot take a duration added or subtracted safely.
 _EARLIEST = datetime(1, 1, 1, tzinfo=UTC) + 2 * MAX_DURATION
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC) - 2 * MAX_DURATION
@@ -80,6 +88,7 @@ def require_duration(
         InvalidInput: not a ``timedelta``, negative, zero when not allowed, below ``least``,
             above :data:`MAX_DURATION`, or with fractions of a second when refused.
     """
+    error = _error_class(error)
     if not isinstance(value, timedelta):
         raise error(f"{name} must be a timedelta, not {type(value).__name__}", field=name)
     if value < _ZERO or (value == _ZERO and not allow_zero):
@@ -102,6 +111,7 @@ def require_bool(value: object, name: str, *, error: type[InvalidInput] = Invali
     Raises:
         InvalidInput: ``value`` is not ``True`` or ``False``.
     """
+    error = _error_class(error)
     if not isinstance(value, bool):
         raise error(f"{name} must be True or False, not {value!r}", field=name)
     return value
@@ -115,6 +125,9 @@ def require_whole_number(
     Raises:
         InvalidInput: not an ``int``, a ``bool``, or below ``least``.
     """
+    error = _error_class(error)
+    if isinstance(least, bool) or not isinstance(least, int):
+        raise InvalidInput(f"least must be an int, not {least!r}", field="least")
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise error(f"{name} must be a whole number of at least {least}, not {value!r}", field=name)
     return value
