@@ -578,11 +578,9 @@ def _instances(ordinals: Iterable[int], plan: _WeeklyPlan, window: Interval) -> 
     unchecked = Interval.unchecked
     t, et, end_days, zone = plan.start_time, plan.end_time, plan.end_days, plan.zone
     duration = plan.duration
+    # A year of margin on each side covers any offset of the window's own zone.
     near = _dates_near_changes(
-        zone,
-        end_days,
-        max(window.start.astimezone(UTC).year - 1, 1),
-        min(window.end.astimezone(UTC).year + 1, 9999),
+        zone, end_days, max(window.start.year - 1, 1), min(window.end.year + 1, 9999)
     )
     ws, we = window.start, window.end
     previous = None
@@ -1007,7 +1005,8 @@ def _shifted_start(dtstart: datetime, plan: _RRulePlan, lower: datetime) -> date
 @lru_cache(maxsize=_CACHE_SIZE)
 def _shifted_rule(rule: RRuleRule, dtstart: datetime) -> rrule:
     plan = _rrule_plan(rule)
-    return plan.rule.replace(dtstart=localize(dtstart, plan.zone), **dict(plan.implicit))
+    fixed: dict[str, Any] = dict(plan.implicit)  # only the parts DTSTART implied
+    return plan.rule.replace(dtstart=localize(dtstart, plan.zone), **fixed)
 
 
 # --- expansion of many rules ----------------------------------------------------------------
