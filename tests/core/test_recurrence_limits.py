@@ -8,6 +8,7 @@ be refused without searching to year 9999.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil import rrule as dateutil_rrule
@@ -26,6 +27,7 @@ from fluentory_bookings.core.recurrence import (
 )
 
 BERLIN = "Europe/Berlin"
+BERLIN_ZONE = ZoneInfo(BERLIN)
 H = timedelta(hours=1)
 
 
@@ -92,19 +94,13 @@ def test_a_far_future_window_costs_what_it_holds(
     oracle = [
         dt.astimezone(UTC)
         for dt in dateutil_rrule.rrulestr(
-            rrule, dtstart=dtstart.replace(tzinfo=rule_zone())
+            rrule, dtstart=dtstart.replace(tzinfo=BERLIN_ZONE)
         ).between(window.start - timedelta(days=2), window.end)
     ]
     assert [iv.start for iv in found] == [s for s in oracle if window.start <= s < window.end]
     if expected is not None:
         assert len(found) == expected
-    assert all(iv.start.astimezone(rule_zone()).time() == dtstart.time() for iv in found)
-
-
-def rule_zone():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(BERLIN)
+    assert all(iv.start.astimezone(BERLIN_ZONE).time() == dtstart.time() for iv in found)
 
 
 def test_a_far_future_window_of_a_weekly_rule_costs_what_it_holds(few_steps: int) -> None:
@@ -120,7 +116,7 @@ def test_a_rule_with_count_walks_at_most_count_instances() -> None:
     assert rule.occurrences(month_of(2500, 6)) == []
     last_day = date(2027, 1, 1) + timedelta(days=MAX_COUNT - 1)
     (last,) = rule.occurrences(Interval(utc(*last_day.timetuple()[:3]), utc(2040, 1, 1)))
-    assert last.start.astimezone(rule_zone()).date() == last_day
+    assert last.start.astimezone(BERLIN_ZONE).date() == last_day
 
 
 @pytest.mark.parametrize("count", [MAX_COUNT + 1, 10**9])
@@ -220,7 +216,7 @@ def test_a_synchronised_dtstart_is_accepted_and_first(
 ) -> None:
     rule = RRuleRule(BERLIN, dtstart, H, rrule)
     (first, *_) = rule.occurrences(Interval(utc(2026, 12, 1), utc(2027, 12, 1)))
-    assert first.start.astimezone(rule_zone()).replace(tzinfo=None) == dtstart
+    assert first.start.astimezone(BERLIN_ZONE).replace(tzinfo=None) == dtstart
 
 
 @pytest.mark.parametrize(

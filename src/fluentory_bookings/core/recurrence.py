@@ -6,14 +6,19 @@ turns such a rule into the concrete :class:`~fluentory_bookings.core.intervals.I
 that overlap a window, in UTC, and exports the rule as iCalendar content lines.
 
 Expansion follows RFC 5545, the reading every calendar client applies, so the instances we book
-are the instances a subscribed calendar shows:
+start where a subscribed calendar shows them:
 
-* a local start time is read as in section 3.3.5 (:func:`~fluentory_bookings.core.zones.localize`):
+* a local time is read as in section 3.3.5 (:func:`~fluentory_bookings.core.zones.localize`):
   a time in a spring-forward gap moves forward by the gap, an ambiguous time in a fall-back fold
   is its first occurrence;
-* every instance lasts the rule's exact duration, added in absolute time (section 3.8.5.3), so
-  an instance that starts in a gap is not shortened and one that spans a transition keeps its
-  length (its wall-clock end moves instead).
+* an :class:`RRuleRule` instance lasts the rule's exact duration, added in absolute time
+  (section 3.8.5.3), so one that starts in a gap is not shortened and one that spans a
+  transition keeps its length (its wall-clock end moves instead);
+* a teacher's window (:class:`WeeklyRule`, :class:`OneTimeRule`) is bounded by its local start
+  and end times on every date, so on a DST-change day it is shorter or longer in real time.
+
+Every expansion is bounded (:data:`MAX_INSTANCES`), and an RRULE is limited to what availability
+needs, so that no input keeps a process busy: see :class:`RRuleRule`.
 """
 
 from __future__ import annotations
