@@ -1,7 +1,7 @@
 """Benchmark: expanding 1,000 teachers' weekly availability over one year.
 
-Compares :meth:`WeeklyRule.occurrences` (zone-aware instances in UTC, each with its exact
-duration, as :class:`Interval` values) with a raw ``dateutil.rrule`` loop over the same rules
+Compares :meth:`WeeklyRule.occurrences` (zone-aware instances in UTC, each bounded by its local
+times, as :class:`Interval` values) with a raw ``dateutil.rrule`` loop over the same rules
 that only generates naive local start datetimes, which is the floor of any rrule-based
 expansion. Run it as a plain script::
 
@@ -16,7 +16,8 @@ from __future__ import annotations
 import random
 import sys
 import time as clock
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
 from dateutil.rrule import WEEKLY, rrule
@@ -90,6 +91,17 @@ def baseline_rrules(rules: list[WeeklyRule]) -> list[rrule]:
     ]
 
 
+def local_window(rule: WeeklyRule, wall: datetime) -> tuple[datetime, datetime]:
+    """The UTC bounds of a weekly window starting at a naive local time: both ends on the wall
+    clock (the next day's end for a window past midnight)."""
+    zone = resolve_zone(rule.tz)
+    end_day = wall.date() + timedelta(days=1 if rule.end_time <= rule.start_time else 0)
+    return (
+        wall.replace(tzinfo=zone).astimezone(UTC),
+        datetime.combine(end_day, rule.end_time, zone).astimezone(UTC),
+    )
+
+
 def run_ours(rules: list[WeeklyRule]) -> int:
     n = 0
     for rule in rules:
@@ -127,13 +139,17 @@ def main() -> None:
     baseline, n_base = best_rate(run_baseline, rrules)
     warm, n_warm = best_rate(run_ours, rules)
     ours, n_ours = best_rate(run_ours, rules, cold=True)
-    assert n_ours == n_base == n_warm, (n_ours, n_base, n_warm)
-    # Spot-check that both sides produce the same starts, not only the same number of them.
-    for rule, rr in zip(rules[:100], rrules[:100], strict=True):
-        zone = resolve_zone(rule.tz)
+    # A window lying wholly in a spring-forward gap has no instance that day; the baseline,
+    # which knows no zones, still counts its start.
+    windows = [
+        [w for w in map(partial(local_window, rule), rr) if w[1] > w[0]]
+        for rule, rr in zip(rules, rrules, strict=True)
+    ]
+    assert n_ours == n_warm == sum(map(len, windows)) <= n_base, (n_ours, n_base, n_warm)
+    # Spot-check that both sides produce the same windows, not only the same number of them.
+    for rule, expected in zip(rules[:100], windows[:100], strict=True):
         found = rule.occurrences(WINDOW)
-        assert [iv.start for iv in found] == [dt.replace(tzinfo=zone).astimezone(UTC) for dt in rr]
-        assert all(iv.duration == rule.duration for iv in found)
+        assert [(iv.start, iv.end) for iv in found] == expected
 
     print(f"rules: {len(rules)} weekly rules in {len(ZONES)} zones, built in {build_seconds:.2f} s")
     print(

@@ -10,14 +10,19 @@ Expected values are worked out by hand from the zone rules (tzdata), not read ba
 * Pacific/Chatham 2027 (+12:45/+13:45): 4 Apr 03:45 -> 02:45; 26 Sep 02:45 -> 03:45.
 
 RFC 5545: a start in a gap moves forward by the gap (read with the offset before it), an
-ambiguous start is the first occurrence (3.3.5), and every instance lasts the exact duration
-(3.8.5.3) - an instance starting in a gap is not shortened.
+ambiguous start is the first occurrence (3.3.5), and every instance of an RRULE lasts the exact
+duration (3.8.5.3) - an instance starting in a gap is not shortened.
+
+A teacher's weekly window is different: it is bounded by its local start and end times on every
+date, both read as above (like a one-time window), so ``weekly_length`` is its real length on
+the row's date (``None``: both ends read to one instant, the window lies wholly in the gap).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -41,58 +46,59 @@ class Case:
     start: time
     end: time  # wall-clock end of the weekly window (may be past midnight)
     utc_start: datetime
-    duration: timedelta
+    duration: timedelta  # the plain-day length, and the exact length of an RRULE instance
+    weekly_length: timedelta | None  # the weekly window's real length on ``day``
 
 
 # fmt: off
 CASES = [
     # Europe/Berlin
     Case("berlin-gap-0230", "Europe/Berlin", date(2027, 3, 28), time(2, 30), time(3, 30),
-         utc(2027, 3, 28, 1, 30), H),
+         utc(2027, 3, 28, 1, 30), H, None),
     Case("berlin-gap-0200-exact", "Europe/Berlin", date(2027, 3, 28), time(2, 0), time(3, 0),
-         utc(2027, 3, 28, 1, 0), H),
+         utc(2027, 3, 28, 1, 0), H, None),
     Case("berlin-end-in-gap", "Europe/Berlin", date(2027, 3, 28), time(1, 30), time(2, 30),
-         utc(2027, 3, 28, 0, 30), H),
+         utc(2027, 3, 28, 0, 30), H, H),
     Case("berlin-fold-0230-first", "Europe/Berlin", date(2027, 10, 31), time(2, 30), time(3, 30),
-         utc(2027, 10, 31, 0, 30), H),
+         utc(2027, 10, 31, 0, 30), H, 2 * H),
     Case("berlin-week-before-spring", "Europe/Berlin", date(2027, 3, 21), time(2, 30), time(3, 30),
-         utc(2027, 3, 21, 1, 30), H),
+         utc(2027, 3, 21, 1, 30), H, H),
     Case("berlin-week-after-spring", "Europe/Berlin", date(2027, 4, 4), time(2, 30), time(3, 30),
-         utc(2027, 4, 4, 0, 30), H),
+         utc(2027, 4, 4, 0, 30), H, H),
     Case("berlin-overnight-across-spring", "Europe/Berlin", date(2027, 3, 27), time(22, 0),
-         time(6, 0), utc(2027, 3, 27, 21, 0), 8 * H),
+         time(6, 0), utc(2027, 3, 27, 21, 0), 8 * H, 7 * H),
     Case("berlin-overnight-across-fall", "Europe/Berlin", date(2027, 10, 30), time(22, 0),
-         time(6, 0), utc(2027, 10, 30, 20, 0), 8 * H),
+         time(6, 0), utc(2027, 10, 30, 20, 0), 8 * H, 9 * H),
     # America/New_York
     Case("new-york-gap-0230", "America/New_York", date(2027, 3, 14), time(2, 30), time(3, 30),
-         utc(2027, 3, 14, 7, 30), H),
+         utc(2027, 3, 14, 7, 30), H, None),
     Case("new-york-fold-0130-first", "America/New_York", date(2027, 11, 7), time(1, 30),
-         time(2, 30), utc(2027, 11, 7, 5, 30), H),
+         time(2, 30), utc(2027, 11, 7, 5, 30), H, 2 * H),
     Case("new-york-fold-0100-first", "America/New_York", date(2027, 11, 7), time(1, 0),
-         time(1, 45), utc(2027, 11, 7, 5, 0), 45 * M),
+         time(1, 45), utc(2027, 11, 7, 5, 0), 45 * M, 45 * M),
     # Australia/Lord_Howe: the clock moves by 30 minutes at 02:00 local
     Case("lord-howe-gap-0215", "Australia/Lord_Howe", date(2027, 10, 3), time(2, 15), time(3, 0),
-         utc(2027, 10, 2, 15, 45), 45 * M),
+         utc(2027, 10, 2, 15, 45), 45 * M, 15 * M),
     Case("lord-howe-gap-0200-exact", "Australia/Lord_Howe", date(2027, 10, 3), time(2, 0),
-         time(3, 0), utc(2027, 10, 2, 15, 30), H),
+         time(3, 0), utc(2027, 10, 2, 15, 30), H, 30 * M),
     Case("lord-howe-fold-0145-first", "Australia/Lord_Howe", date(2027, 4, 4), time(1, 45),
-         time(2, 45), utc(2027, 4, 3, 14, 45), H),
+         time(2, 45), utc(2027, 4, 3, 14, 45), H, 90 * M),
     Case("lord-howe-after-fold-0200", "Australia/Lord_Howe", date(2027, 4, 4), time(2, 0),
-         time(3, 0), utc(2027, 4, 3, 15, 30), H),
+         time(3, 0), utc(2027, 4, 3, 15, 30), H, H),
     # America/Santiago: transitions at local midnight
     Case("santiago-gap-0030", "America/Santiago", date(2027, 9, 5), time(0, 30), time(1, 30),
-         utc(2027, 9, 5, 4, 30), H),
+         utc(2027, 9, 5, 4, 30), H, None),
     Case("santiago-gap-midnight", "America/Santiago", date(2027, 9, 5), time(0, 0), time(2, 0),
-         utc(2027, 9, 5, 4, 0), 2 * H),
+         utc(2027, 9, 5, 4, 0), 2 * H, H),
     Case("santiago-fold-2330-first", "America/Santiago", date(2027, 4, 3), time(23, 30),
-         time(0, 30), utc(2027, 4, 4, 2, 30), H),
+         time(0, 30), utc(2027, 4, 4, 2, 30), H, 2 * H),
     Case("santiago-overnight-across-spring", "America/Santiago", date(2027, 9, 4), time(22, 0),
-         time(2, 0), utc(2027, 9, 5, 2, 0), 4 * H),
+         time(2, 0), utc(2027, 9, 5, 2, 0), 4 * H, 3 * H),
     # Pacific/Chatham: +12:45 / +13:45, transitions at 02:45 standard time
     Case("chatham-gap-0300", "Pacific/Chatham", date(2027, 9, 26), time(3, 0), time(4, 0),
-         utc(2027, 9, 25, 14, 15), H),
+         utc(2027, 9, 25, 14, 15), H, None),
     Case("chatham-fold-0300-first", "Pacific/Chatham", date(2027, 4, 4), time(3, 0), time(4, 0),
-         utc(2027, 4, 3, 13, 15), H),
+         utc(2027, 4, 3, 13, 15), H, 2 * H),
 ]
 # fmt: on
 
@@ -125,23 +131,51 @@ def instance_on(rule: WeeklyRule | RRuleRule, case: Case) -> Interval:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_weekly_rule_starts_and_lasts_exactly(case: Case) -> None:
+def test_weekly_rule_is_bounded_by_its_local_times(case: Case) -> None:
     rule = weekly(case)
     assert rule.duration == case.duration
-    found = instance_on(rule, case)
-    assert found.start.tzinfo is UTC
-    assert found.end - found.start == case.duration
-    assert len(rule.occurrences(WIDE)) == 3
+    found = rule.occurrences(WIDE)
+    # The week before and after each row's date are plain days, except where the row's
+    # neighbour is the Berlin spring-forward Sunday and 02:30-03:30 does not exist.
+    expected = 3 - (case.weekly_length is None) - (case.id.startswith("berlin-week-"))
+    assert len(found) == expected
+    if case.weekly_length is None:
+        assert [iv for iv in found if iv.start == case.utc_start] == []
+        return
+    on_day = instance_on(rule, case)
+    assert on_day.start.tzinfo is UTC
+    assert on_day.end - on_day.start == case.weekly_length
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_rrule_rule_agrees(case: Case) -> None:
+def test_rrule_rule_keeps_the_exact_duration_and_the_same_starts(case: Case) -> None:
     rule = rrule_for(case)
     found = instance_on(rule, case)
     assert found.end - found.start == case.duration
-    assert [iv.start for iv in rule.occurrences(WIDE)] == [
-        iv.start for iv in weekly(case).occurrences(WIDE)
-    ]
+    # The starts are the same; only a weekly window wholly inside a gap has none that day,
+    # exactly where a one-time window with the same local times is refused.
+    rrule_starts = [iv.start for iv in rule.occurrences(WIDE)]
+    weekly_starts = [iv.start for iv in weekly(case).occurrences(WIDE)]
+    assert set(weekly_starts) <= set(rrule_starts)
+    for start in set(rrule_starts) - set(weekly_starts):
+        wall = start.astimezone(ZoneInfo(case.tz)).replace(tzinfo=None)
+        day = wall.date()
+        with pytest.raises(InvalidRule):
+            OneTimeRule(case.tz, datetime.combine(day, case.start), datetime.combine(day, case.end))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_weekly_window_matches_a_one_time_window_with_the_same_local_times(case: Case) -> None:
+    rule = weekly(case)
+    end_day = case.day + timedelta(days=1 if case.end <= case.start else 0)
+    start, end = datetime.combine(case.day, case.start), datetime.combine(end_day, case.end)
+    on_day = [iv for iv in rule.occurrences(WIDE) if iv.start == case.utc_start]
+    if case.weekly_length is None:
+        assert on_day == []
+        with pytest.raises(InvalidRule):
+            OneTimeRule(case.tz, start, end)
+    else:
+        assert on_day == OneTimeRule(case.tz, start, end).occurrences(WIDE)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -158,14 +192,26 @@ def test_export_keeps_the_wall_clock_and_the_exact_duration(case: Case) -> None:
     # UNTIL is the UTC instant of the last local start (RFC 5545 3.3.10 with a zoned DTSTART).
     assert lines[2].startswith("RRULE:FREQ=WEEKLY;BYDAY=")
     until = datetime.strptime(lines[2].split("UNTIL=")[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    assert until == weekly(case).occurrences(WIDE)[-1].start
+    assert until == rrule_for(case).occurrences(WIDE)[-1].start
 
 
 def test_zero_length_gap_instances_do_not_happen() -> None:
     # Peers return [02:30, 02:30) here; RFC 5545 says 02:30 CET + 1 h.
-    rule = weekly(CASES[0])
-    gap = instance_on(rule, CASES[0])
+    gap = instance_on(rrule_for(CASES[0]), CASES[0])
     assert gap == Interval(utc(2027, 3, 28, 1, 30), utc(2027, 3, 28, 2, 30))
+    # The weekly 02:30-03:30 window has no wall-clock time that day: no instance, not [t, t).
+    assert all(iv.duration > timedelta(0) for iv in weekly(CASES[0]).occurrences(WIDE))
+
+
+def test_sunday_0100_0400_in_berlin_follows_the_wall_clock_on_both_dst_days() -> None:
+    # Issue 8 item 5: the spring night is two real hours (to 04:00 CEST, not 05:00), the autumn
+    # night four (to 04:00 CET, not 03:00).
+    rule = WeeklyRule("Europe/Berlin", {6}, time(1), time(4), date(2027, 3, 21))
+    spring = rule.occurrences(Interval(utc(2027, 3, 27), utc(2027, 3, 29)))
+    autumn = rule.occurrences(Interval(utc(2027, 10, 30), utc(2027, 11, 1)))
+    assert spring == [Interval(utc(2027, 3, 28, 0), utc(2027, 3, 28, 2))]
+    assert autumn == [Interval(utc(2027, 10, 30, 23), utc(2027, 10, 31, 3))]
+    assert rule.duration == 3 * H
 
 
 # fmt: off

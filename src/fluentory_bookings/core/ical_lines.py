@@ -13,21 +13,24 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from fluentory_bookings.core.errors import InvalidRule
-from fluentory_bookings.core.recurrence import (
-    OneTimeRule,
-    RRuleRule,
-    _check_duration,
-    _utc_start,
-    _zone_of,
-)
-from fluentory_bookings.core.zones import localize
+from fluentory_bookings.core.errors import InvalidInput, InvalidRule, InvalidTimezone
+from fluentory_bookings.core.recurrence import OneTimeRule, RRuleRule
+from fluentory_bookings.core.validate import require_duration
+from fluentory_bookings.core.zones import resolve_zone, wall_clock_to_utc
 
 __all__ = ["rule_from_ical_lines"]
 
 _LINE = re.compile(r"^([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=(?:\"[^\"]*\"|[^\";:]*))*):(.*)$")
-_DATE_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$")
-_DURATION = re.compile(r"^\+?P(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)$")
+# ASCII digits only: \d also matches other scripts' digits, which int() would accept.
+_DATE_TIME = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})(Z?)\Z")
+_DURATION = re.compile(
+    r"\+?P(?:T(?=[0-9])(?:([0-9]{1,9})H)?(?:([0-9]{1,9})M)?(?:([0-9]{1,9})S)?)\Z"
+)
+# Properties that change the recurrence set in ways a rule cannot hold: refused, not ignored.
+_UNSUPPORTED = {
+    "EXRULE": "EXRULE is not supported (RFC 5545 deprecates it): list the removed starts as EXDATE",
+    "RECURRENCE-ID": "RECURRENCE-ID overrides one instance, which a rule cannot hold",
+}
 
 
 def _parse_params(text: str) -> dict[str, str]:
@@ -35,6 +38,15 @@ def _parse_params(text: str) -> dict[str, str]:
     for m in re.finditer(r";([A-Za-z0-9-]+)=(\"[^\"]*\"|[^\";:]*)", text):
         params[m.group(1).upper()] = m.group(2).strip('"')
     return params
+
+
+def _instant(wall: datetime, zone: ZoneInfo, name: str) -> datetime:
+    try:
+        return wall_clock_to_utc(wall, zone, field=name.lower())
+    except InvalidTimezone:
+        raise
+    except InvalidInput as exc:
+        raise InvalidRule(exc.message, field=name.lower()) from exc
 
 
 def _parse_date_times(
@@ -67,9 +79,15 @@ def _parse_date_times(
                 f"{name} {item!r} is floating: give a TZID or UTC", field=name.lower()
             )
         if z or own != tz:
-            instant = wall.replace(tzinfo=UTC) if z else localize(wall, _zone_of(own))
-            wall = instant.astimezone(zone).replace(tzinfo=None)
-            if _utc_start(wall, zone) != instant.astimezone(UTC):
+            if z:
+                instant = wall.replace(tzinfo=UTC)
+            else:
+                instant = _instant(wall, resolve_zone(own or "", field=name.lower()), name)
+            try:
+                wall = instant.astimezone(zone).replace(tzinfo=None, fold=0)
+            except OverflowError as exc:
+                raise InvalidRule(f"{name} {item!r} is out of range", field=name.lower()) from exc
+            if _instant(wall, zone, name) != instant:
                 raise InvalidRule(
                     f"{name} {item!r} falls in the second pass of a fold in {tz}, which a "
                     "wall-clock time cannot name",
@@ -83,13 +101,15 @@ def rule_from_ical_lines(lines: Iterable[str]) -> OneTimeRule | RRuleRule:
     """Build a rule from unfolded VEVENT content lines such as :meth:`to_ical_lines` writes.
 
     Reads DTSTART (with a TZID, or in UTC), DURATION (hours, minutes, seconds) or DTEND, RRULE,
-    EXDATE and RDATE; other properties are ignored. Lines with an RRULE or RDATE give an
+    EXDATE and RDATE; properties that do not touch the recurrence set (UID, SUMMARY, ...) are
+    ignored, and EXRULE and RECURRENCE-ID, which do, are refused. Lines with an RRULE or RDATE give an
     :class:`RRuleRule` (an RDATE-only set becomes ``FREQ=DAILY;COUNT=1`` plus the RDATEs), others
     a :class:`OneTimeRule`.
 
     Raises:
         InvalidRule: a needed line is missing or malformed, or uses a form we cannot represent
-            (all-day dates, floating times, nominal ``P1D`` durations, periods).
+            (all-day dates, floating times, nominal ``P1D`` durations, ``RDATE;VALUE=PERIOD``,
+            EXRULE, RECURRENCE-ID), or a value the rules refuse.
         InvalidTimezone: a TZID is not a known IANA zone.
     """
     props: list[tuple[str, dict[str, str], str]] = []
@@ -100,7 +120,10 @@ def rule_from_ical_lines(lines: Iterable[str]) -> OneTimeRule | RRuleRule:
         m = _LINE.match(line)
         if m is None:
             raise InvalidRule(f"not an iCalendar content line: {line!r}")
-        props.append((m.group(1).upper(), _parse_params(m.group(2)), m.group(3)))
+        name = m.group(1).upper()
+        if name in _UNSUPPORTED:
+            raise InvalidRule(_UNSUPPORTED[name], field=name.lower())
+        props.append((name, _parse_params(m.group(2)), m.group(3)))
 
     def single(name: str) -> tuple[dict[str, str], str] | None:
         found = [(p, v) for n, p, v in props if n == name]
@@ -121,7 +144,7 @@ def rule_from_ical_lines(lines: Iterable[str]) -> OneTimeRule | RRuleRule:
         raise InvalidRule(
             "DTSTART needs a TZID (or UTC): floating times have no zone", field="dtstart"
         )
-    zone = _zone_of(tz)
+    zone = resolve_zone(tz, field="dtstart")
     (dtstart,) = _parse_date_times("DTSTART", params, value, zone, tz)
 
     duration_prop, end_prop = single("DURATION"), single("DTEND")
@@ -138,7 +161,7 @@ def rule_from_ical_lines(lines: Iterable[str]) -> OneTimeRule | RRuleRule:
         duration = timedelta(hours=h, minutes=mi, seconds=s)
     elif end_prop is not None:
         (end,) = _parse_date_times("DTEND", end_prop[0], end_prop[1], zone, tz)
-        duration = _utc_start(end, zone) - _utc_start(dtstart, zone)
+        duration = _instant(end, zone, "DTEND") - _instant(dtstart, zone, "DTSTART")
     else:
         raise InvalidRule("no DURATION or DTEND line", field="duration")
 
@@ -150,11 +173,14 @@ def rule_from_ical_lines(lines: Iterable[str]) -> OneTimeRule | RRuleRule:
     if rrule_prop is None and not rdates:
         if exdates:
             raise InvalidRule("EXDATE without RRULE or RDATE", field="exdates")
-        _check_duration(duration)
-        end = _utc_start(dtstart, zone) + duration
-        end_wall = end.astimezone(zone).replace(tzinfo=None)
+        try:
+            require_duration(duration, "duration", whole_seconds=True)
+        except InvalidInput as exc:
+            raise InvalidRule(exc.message, field="duration") from exc
+        end = _instant(dtstart, zone, "DTSTART") + duration
+        end_wall = end.astimezone(zone).replace(tzinfo=None, fold=0)
         # An end in the second pass of a fold has no wall-clock name: keep the exact duration.
-        if _utc_start(end_wall, zone) == end:
+        if _instant(end_wall, zone, "DTEND") == end:
             return OneTimeRule(tz=tz, start=dtstart, end=end_wall)
         rrule_prop = ({}, "FREQ=DAILY;COUNT=1")
     return RRuleRule(
