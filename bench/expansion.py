@@ -3,7 +3,13 @@
 Compares :meth:`WeeklyRule.occurrences` (zone-aware instances in UTC, each with its exact
 duration, as :class:`Interval` values) with a raw ``dateutil.rrule`` loop over the same rules
 that only generates naive local start datetimes, which is the floor of any rrule-based
-expansion. Run it as a plain script::
+expansion.
+
+It also expands the same rules with ``recurring_ical_events``, the peer a calendar program
+would reach for: each rule's :meth:`~WeeklyRule.to_ical_lines` become one VEVENT of a calendar,
+parsed by ``icalendar`` before the clock starts, and the same window is expanded. Both must give
+every rule the same number of instances. That peer is slow, so it is timed over fewer repeats.
+Run it as a plain script::
 
     python bench/expansion.py
 
@@ -16,9 +22,13 @@ from __future__ import annotations
 import random
 import sys
 import time as clock
+from collections import Counter
 from datetime import UTC, date, datetime, time
+from importlib.metadata import version
 from pathlib import Path
 
+import icalendar
+import recurring_ical_events
 from dateutil.rrule import WEEKLY, rrule
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -30,6 +40,7 @@ from fluentory_bookings.core.zones import resolve_zone
 
 TEACHERS = 1_000
 REPEATS = 5
+PEER_REPEATS = 2  # recurring_ical_events takes seconds per pass
 YEAR_START = date(2027, 1, 1)
 YEAR_END = date(2027, 12, 31)
 # A little wider than the year in UTC, so that every instance of the year's local dates overlaps
@@ -90,6 +101,30 @@ def baseline_rrules(rules: list[WeeklyRule]) -> list[rrule]:
     ]
 
 
+def peer_calendar(rules: list[WeeklyRule]) -> icalendar.Calendar:
+    """The same rules as one calendar, a VEVENT per rule whose UID is the rule's index."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fluentory-bookings//bench//EN"]
+    for i, rule in enumerate(rules):
+        lines += ["BEGIN:VEVENT", f"UID:{i}", "DTSTAMP:20270101T000000Z"]
+        lines += [*rule.to_ical_lines(), "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return icalendar.Calendar.from_ical("\r\n".join(lines) + "\r\n")
+
+
+def run_peer(calendar: icalendar.Calendar) -> list[icalendar.Event]:
+    return list(recurring_ical_events.of(calendar).between(WINDOW.start, WINDOW.end))
+
+
+def peer_rate(calendar: icalendar.Calendar) -> tuple[float, list[icalendar.Event]]:
+    best = float("inf")
+    events: list[icalendar.Event] = []
+    for _ in range(PEER_REPEATS):
+        t0 = clock.perf_counter()
+        events = run_peer(calendar)
+        best = min(best, clock.perf_counter() - t0)
+    return len(events) / best, events
+
+
 def run_ours(rules: list[WeeklyRule]) -> int:
     n = 0
     for rule in rules:
@@ -135,11 +170,20 @@ def main() -> None:
         assert [iv.start for iv in found] == [dt.replace(tzinfo=zone).astimezone(UTC) for dt in rr]
         assert all(iv.duration == rule.duration for iv in found)
 
+    peer, events = peer_rate(peer_calendar(rules))
+    per_rule = Counter(int(str(event["UID"])) for event in events)
+    for i, rule in enumerate(rules):
+        assert per_rule[i] == len(rule.occurrences(WINDOW)), (i, rule, per_rule[i])
+
     print(f"rules: {len(rules)} weekly rules in {len(ZONES)} zones, built in {build_seconds:.2f} s")
     print(
         f"occurrences per pass: {n_ours} (window {WINDOW.start:%Y-%m-%d} .. {WINDOW.end:%Y-%m-%d})"
     )
     print(f"ours with per-rule plans cached: {warm:,.0f}/s")
+    print(
+        f"recurring_ical_events {version('recurring-ical-events')}, same rules and window: "
+        f"ours {ours:.0f}/s, recurring_ical_events {peer:.0f}/s, ratio {ours / peer:.1f}"
+    )
     ratio = ours / baseline
     print(f"expansion: ours {ours:.0f}/s, baseline {baseline:.0f}/s, ratio {ratio:.2f}")
 
