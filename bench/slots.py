@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from fluentory_bookings.core.intervals import Interval, subtract
+from fluentory_bookings.core.policy import Deadlines
 from fluentory_bookings.core.slots import SlotSpec, open_slots
 from fluentory_bookings.core.zones import localize
 
@@ -45,12 +46,8 @@ ZONE = "Europe/Berlin"
 FIRST_DAY = date(2027, 3, 1)
 DAYS = 90
 SIZES = (500, 1_000, 2_000)
-SPEC = SlotSpec(
-    length=timedelta(minutes=30),
-    buffer_after=timedelta(minutes=10),
-    minimum_notice=timedelta(hours=12),
-    horizon=timedelta(days=DAYS + 1),
-)
+SPEC = SlotSpec(length=timedelta(minutes=30), buffer_after=timedelta(minutes=10))
+DEADLINES = Deadlines(minimum_notice=timedelta(hours=12), booking_horizon=timedelta(days=DAYS + 1))
 NOW = datetime(2027, 2, 28, 6, tzinfo=UTC)
 BUDGET = 1.5  # seconds of repeats per implementation and size, at most
 
@@ -79,8 +76,8 @@ def random_busy(n: int, rng: random.Random) -> list[Interval]:
 
 
 # Computed once, as open_slots does, so the comparison is not charged to the baselines per slot.
-EARLIEST = NOW + SPEC.minimum_notice
-LATEST = NOW + SPEC.horizon if SPEC.horizon is not None else None
+EARLIEST = NOW + DEADLINES.minimum_notice
+LATEST = NOW + DEADLINES.booking_horizon if DEADLINES.booking_horizon is not None else None
 
 
 def in_time(start: datetime) -> bool:
@@ -88,7 +85,7 @@ def in_time(start: datetime) -> bool:
 
 
 def ours(windows: list[Interval], busy: list[Interval]) -> list[Interval]:
-    return open_slots(windows, busy, SPEC, now=NOW)
+    return open_slots(windows, busy, SPEC, now=NOW, deadlines=DEADLINES)
 
 
 def via_subtract(windows: list[Interval], busy: list[Interval]) -> list[Interval]:
