@@ -3,7 +3,13 @@
 Compares :meth:`WeeklyRule.occurrences` (zone-aware instances in UTC, each bounded by its local
 times, as :class:`Interval` values) with a raw ``dateutil.rrule`` loop over the same rules
 that only generates naive local start datetimes, which is the floor of any rrule-based
-expansion. Run it as a plain script::
+expansion.
+
+It also expands the same rules with ``recurring_ical_events``, the peer a calendar program
+would reach for: each rule's :meth:`~WeeklyRule.to_ical_lines` become one VEVENT of a calendar,
+parsed by ``icalendar`` before the clock starts, and the same window is expanded. Both must give
+every rule the same number of instances. That peer is slow, so it is timed over fewer repeats.
+Run it as a plain script::
 
     python bench/expansion.py
 
@@ -16,10 +22,14 @@ from __future__ import annotations
 import random
 import sys
 import time as clock
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
+import icalendar
+import recurring_ical_events
 from dateutil.rrule import WEEKLY, rrule
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -31,6 +41,7 @@ from fluentory_bookings.core.zones import resolve_zone
 
 TEACHERS = 1_000
 REPEATS = 5
+PEER_REPEATS = 2  # recurring_ical_events takes seconds per pass
 YEAR_START = date(2027, 1, 1)
 YEAR_END = date(2027, 12, 31)
 # A little wider than the year in UTC, so that every instance of the year's local dates overlaps
@@ -102,6 +113,30 @@ def local_window(rule: WeeklyRule, wall: datetime) -> tuple[datetime, datetime]:
     )
 
 
+def peer_calendar(rules: list[WeeklyRule]) -> icalendar.Calendar:
+    """The same rules as one calendar, a VEVENT per rule whose UID is the rule's index."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fluentory-bookings//bench//EN"]
+    for i, rule in enumerate(rules):
+        lines += ["BEGIN:VEVENT", f"UID:{i}", "DTSTAMP:20270101T000000Z"]
+        lines += [*rule.to_ical_lines(), "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return icalendar.Calendar.from_ical("\r\n".join(lines) + "\r\n")
+
+
+def run_peer(calendar: icalendar.Calendar) -> list[icalendar.Event]:
+    return list(recurring_ical_events.of(calendar).between(WINDOW.start, WINDOW.end))
+
+
+def peer_rate(calendar: icalendar.Calendar) -> tuple[float, list[icalendar.Event]]:
+    best = float("inf")
+    events: list[icalendar.Event] = []
+    for _ in range(PEER_REPEATS):
+        t0 = clock.perf_counter()
+        events = run_peer(calendar)
+        best = min(best, clock.perf_counter() - t0)
+    return len(events) / best, events
+
+
 def run_ours(rules: list[WeeklyRule]) -> int:
     n = 0
     for rule in rules:
@@ -151,11 +186,22 @@ def main() -> None:
         found = rule.occurrences(WINDOW)
         assert [(iv.start, iv.end) for iv in found] == expected
 
+    peer, events = peer_rate(peer_calendar(rules))
+    per_rule = Counter(int(str(event["UID"])) for event in events)
+    # The peer expands the exported RRULE: one instance per local date, like the plain rrule,
+    # including the dates whose window lies wholly in a spring-forward gap (we drop those).
+    for i, rr in enumerate(rrules):
+        assert per_rule[i] == rr.count(), (i, rules[i], per_rule[i])
+
     print(f"rules: {len(rules)} weekly rules in {len(ZONES)} zones, built in {build_seconds:.2f} s")
     print(
         f"occurrences per pass: {n_ours} (window {WINDOW.start:%Y-%m-%d} .. {WINDOW.end:%Y-%m-%d})"
     )
     print(f"ours with per-rule plans cached: {warm:,.0f}/s")
+    print(
+        f"recurring_ical_events {version('recurring-ical-events')}, same rules and window: "
+        f"ours {ours:.0f}/s, recurring_ical_events {peer:.0f}/s, ratio {ours / peer:.1f}"
+    )
     ratio = ours / baseline
     print(f"expansion: ours {ours:.0f}/s, baseline {baseline:.0f}/s, ratio {ratio:.2f}")
 
