@@ -74,6 +74,9 @@ from fluentory_bookings.core.policy import (
     resolve_requires_approval,
 )
 from fluentory_bookings.core.recurrence import (
+    MAX_COUNT,
+    MAX_INSTANCES,
+    MAX_INTERVAL,
     AvailabilityRule,
     OneTimeRule,
     RRuleRule,
@@ -120,12 +123,17 @@ from fluentory_bookings.core.zones import (
     is_nonexistent,
     localize,
     resolve_zone,
+    wall_clock_to_utc,
+    zone_key,
 )
 
 __all__ = [
     "ACTIVE_ONE_ON_ONE_STATUSES",
     "ACTIVE_SEAT_STATUSES",
+    "MAX_COUNT",
     "MAX_DURATION",
+    "MAX_INSTANCES",
+    "MAX_INTERVAL",
     "MAX_OPEN_SLOTS",
     "MAX_SERIES_WEEKS",
     "MIN_SLOT_STEP",
@@ -215,5 +223,7 @@ __all__ = [
     "validate_total_seats",
     "waitlist_position",
     "waitlist_positions",
+    "wall_clock_to_utc",
     "weekly_series",
+    "zone_key",
 ]

@@ -112,8 +112,15 @@ def rule_from_ical_lines(lines: Iterable[str]) -> OneTimeRule | RRuleRule:
             EXRULE, RECURRENCE-ID), or a value the rules refuse.
         InvalidTimezone: a TZID is not a known IANA zone.
     """
+    if isinstance(lines, (str, bytes)) or not isinstance(lines, Iterable):
+        # A str is iterable too, character by character: refuse it rather than misread it.
+        raise InvalidInput(
+            f"lines must be a collection of str, not {type(lines).__name__}", field="lines"
+        )
     props: list[tuple[str, dict[str, str], str]] = []
     for raw in lines:
+        if not isinstance(raw, str):
+            raise InvalidInput(f"lines holds a {type(raw).__name__}, not a str", field="lines")
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue

@@ -268,6 +268,7 @@ class OneTimeRule:
 
     def occurrences(self, window: Interval) -> list[Interval]:
         """Return the window as a one-element list if it overlaps ``window``, else ``[]``."""
+        _require_window(window)
         start, end = _one_time_span(self)
         if start < window.end and end > window.start:
             return [Interval.unchecked(start, end)]
@@ -406,7 +407,9 @@ class WeeklyRule:
         Raises:
             LimitExceeded: the window holds more than :data:`MAX_INSTANCES` candidate dates
                 (``field="window"``).
+            InvalidInput: ``window`` is not an Interval.
         """
+        _require_window(window)
         plan = _weekly_plan(self)
         lo, hi = _window_ordinals(window, plan.duration)
         first, last = max(lo, plan.first_ordinal), min(hi, plan.last_ordinal)
@@ -868,7 +871,9 @@ class RRuleRule:
         Raises:
             LimitExceeded: the expansion would step through more than :data:`MAX_INSTANCES`
                 instances (``field="window"``).
+            InvalidInput: ``window`` is not an Interval.
         """
+        _require_window(window)
         plan = _rrule_plan(self)
         duration = self.duration
         try:
@@ -1031,8 +1036,23 @@ def expand(rules: Iterable[AvailabilityRule], window: Interval) -> list[Interval
     Returns:
         The instances sorted by start, then end.
     """
+    _require_window(window)
+    given: object = rules
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise InvalidInput(
+            f"rules must be a collection of rules, not {type(given).__name__}", field="rules"
+        )
     out: list[Interval] = []
     for rule in rules:
+        if not isinstance(rule, AvailabilityRule):
+            raise InvalidInput(f"rules holds a {type(rule).__name__}, not a rule", field="rules")
         out.extend(rule.occurrences(window))
     out.sort(key=_by_start_end)
     return out
+
+
+def _require_window(window: object) -> None:
+    if not isinstance(window, Interval):
+        raise InvalidInput(
+            f"window must be an Interval, not {type(window).__name__}", field="window"
+        )

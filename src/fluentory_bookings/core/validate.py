@@ -89,6 +89,8 @@ def require_duration(
             above :data:`MAX_DURATION`, or with fractions of a second when refused.
     """
     error = _error_class(error)
+    if least is not None and not isinstance(least, timedelta):
+        raise InvalidInput(f"least must be a timedelta or None, not {least!r}", field="least")
     if not isinstance(value, timedelta):
         raise error(f"{name} must be a timedelta, not {type(value).__name__}", field=name)
     if value < _ZERO or (value == _ZERO and not allow_zero):
