@@ -340,11 +340,11 @@ def require_eligible(availability: TeacherAvailability, student: Any, course: An
 
 def require_open_slot(ctx: SlotContext, starts_at: datetime) -> Interval:
     """The open slot of ``ctx.availability`` starting at ``starts_at``, or SlotUnavailable."""
-    require_aware(starts_at, "starts_at")
-    probe = Interval(starts_at, starts_at + ctx.spec.length)
+    start = require_aware(starts_at, "starts_at").astimezone(UTC)  # real length, see request
+    probe = Interval(start, start + ctx.spec.length)
     windows = ctx.windows(probe)
     busy = [c.interval for c in ctx.teacher_busy(probe)]
-    return slot_at(starts_at, windows, busy, ctx.spec, now=ctx.now)
+    return slot_at(start, windows, busy, ctx.spec, now=ctx.now)
 
 
 # --- helpers ----------------------------------------------------------------------------------

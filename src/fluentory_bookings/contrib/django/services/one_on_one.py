@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
@@ -142,7 +142,10 @@ def request_one_on_one(
             require_eligible(av, student, course)
             ctx = slot_context(av, course)
             check_bookable(starts_at, now=ctx.now, deadlines=ctx.deadlines)
-            first = Interval(starts_at, starts_at + ctx.spec.length).to_utc()
+            # A length is real time: added on the caller's wall clock it would stretch or
+            # shrink by a DST shift of whatever zone ``starts_at`` carries.
+            start = starts_at.astimezone(UTC)
+            first = Interval(start, start + ctx.spec.length)
             if OneOnOneBooking.objects.filter(
                 availability_slot=av,
                 student=student,
