@@ -55,6 +55,59 @@ def test_bad_durations(overrides):
     assert ids(**overrides) == ["fluentory_bookings.E005"]
 
 
+def messages_of(**overrides):
+    with override_settings(**overrides):
+        return [
+            m.msg for m in checks.run_checks(tags=["fluentory_bookings"]) if m.id.endswith("E005")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        # Every later request would be too late or too early: nothing could ever be booked.
+        (
+            {
+                "FLUENTORY_BOOKINGS_MINIMUM_NOTICE": timedelta(days=2),
+                "FLUENTORY_BOOKINGS_BOOKING_HORIZON": timedelta(days=2),
+            },
+            "FLUENTORY_BOOKINGS_BOOKING_HORIZON",
+        ),
+        (
+            {
+                "FLUENTORY_BOOKINGS_MINIMUM_NOTICE": timedelta(days=3),
+                "FLUENTORY_BOOKINGS_BOOKING_HORIZON": timedelta(days=1),
+            },
+            "FLUENTORY_BOOKINGS_BOOKING_HORIZON",
+        ),
+        # A request that expires the moment it is made.
+        ({"FLUENTORY_BOOKINGS_PENDING_EXPIRY": timedelta(0)}, "FLUENTORY_BOOKINGS_PENDING_EXPIRY"),
+        (
+            {"FLUENTORY_BOOKINGS_BOOKING_HORIZON": timedelta(0)},
+            "FLUENTORY_BOOKINGS_BOOKING_HORIZON",
+        ),
+        # Longer than any series core will build.
+        ({"FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS": 105}, "FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS"),
+        ({"FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS": 10**6}, "FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS"),
+        ({"FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS": True}, "FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS"),
+    ],
+)
+def test_settings_that_make_every_later_call_fail_are_refused_at_start_up(overrides, named):
+    [message] = messages_of(**overrides)
+    assert message.startswith(named)
+
+
+def test_the_widest_accepted_limits_pass():
+    assert (
+        ids(
+            FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS=104,
+            FLUENTORY_BOOKINGS_MINIMUM_NOTICE=timedelta(0),
+            FLUENTORY_BOOKINGS_BOOKING_HORIZON=timedelta(minutes=1),
+        )
+        == []
+    )
+
+
 def test_nullable_limits_may_be_none():
     assert (
         ids(FLUENTORY_BOOKINGS_BOOKING_HORIZON=None, FLUENTORY_BOOKINGS_PENDING_EXPIRY=None) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -10,9 +9,19 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from fluentory_bookings.contrib.django.conf import DEFAULTS, PREFIX, app_settings
+from fluentory_bookings.contrib.django.conf import PREFIX, app_settings
+from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS as CORE_MAX_SERIES_WEEKS
+from fluentory_bookings.core.errors import InvalidInput
+from fluentory_bookings.core.policy import Deadlines
 
 TAG = "fluentory_bookings"
+_DEADLINES = (
+    "MINIMUM_NOTICE",
+    "BOOKING_HORIZON",
+    "CANCELLATION_CUTOFF",
+    "RESCHEDULE_CUTOFF",
+    "PENDING_EXPIRY",
+)
 
 
 @checks.register(TAG)
@@ -108,29 +117,30 @@ def check_course_teacher_model(app_configs: Any = None, **kwargs: Any) -> list[c
 @checks.register(TAG)
 def check_durations(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for name in (
-        "MINIMUM_NOTICE",
-        "BOOKING_HORIZON",
-        "CANCELLATION_CUTOFF",
-        "RESCHEDULE_CUTOFF",
-        "PENDING_EXPIRY",
-    ):
-        value = getattr(app_settings, name)
-        nullable = DEFAULTS[name] is not None and name in ("BOOKING_HORIZON", "PENDING_EXPIRY")
-        if value is None and nullable:
-            continue
-        if not isinstance(value, timedelta) or value < timedelta(0):
-            errors.append(
-                checks.Error(
-                    f"{PREFIX}{name} must be a non-negative datetime.timedelta, not {value!r}.",
-                    id="fluentory_bookings.E005",
-                )
-            )
-    weeks = app_settings.MAX_SERIES_WEEKS
-    if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 1:
+    # Core's own rule for deadlines decides, so a value that passes here never makes every
+    # later booking fail (a horizon not after the notice, a zero pending expiry, ...).
+    try:
+        Deadlines(**{name.lower(): getattr(app_settings, name) for name in _DEADLINES})
+    except InvalidInput as exc:
+        setting = f"{PREFIX}{(exc.field or '').upper()}"
         errors.append(
             checks.Error(
-                f"{PREFIX}MAX_SERIES_WEEKS must be a whole number >= 1, not {weeks!r}.",
+                f"{setting}: {exc.message}.",
+                hint="Deadlines are datetime.timedelta values; BOOKING_HORIZON and "
+                "PENDING_EXPIRY may be None (no limit).",
+                id="fluentory_bookings.E005",
+            )
+        )
+    weeks = app_settings.MAX_SERIES_WEEKS
+    if (
+        not isinstance(weeks, int)
+        or isinstance(weeks, bool)
+        or not 1 <= weeks <= CORE_MAX_SERIES_WEEKS
+    ):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}MAX_SERIES_WEEKS must be a whole number from 1 to "
+                f"{CORE_MAX_SERIES_WEEKS} (the longest series core builds), not {weeks!r}.",
                 id="fluentory_bookings.E005",
             )
         )
