@@ -31,6 +31,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
     slot_context,
@@ -52,7 +53,6 @@ from fluentory_bookings.core.errors import (
     SlotUnavailable,
 )
 from fluentory_bookings.core.intervals import Interval, require_aware
-from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.policy import (
     check_bookable,
     check_cancellable,
@@ -170,7 +170,7 @@ def request_one_on_one(
             student_busy = commitments(student, "student", span.start, span.end)
             check_conflicts(series, _dedupe([*student_busy, *teacher_busy]))
             # 3. The teacher's buffers around their commitments are respected too.
-            busy = [c.interval for c in teacher_busy]
+            busy = ctx.blocked(teacher_busy)
             for occ, spec in zip(series, specs, strict=True):
                 slot_at(occ.start, windows, busy, spec, now=ctx.now)
 
@@ -201,7 +201,7 @@ def request_one_on_one(
                 booking.save()
                 link = adapter.generate_meeting_link(booking)
                 if link:
-                    booking.meeting_link = validate_meeting_link(link)
+                    booking.meeting_link = inputs.meeting_link(link, OneOnOneBooking)
                     booking.save(update_fields=["meeting_link", "modified"])
                 created.append(booking)
             for booking in created:
