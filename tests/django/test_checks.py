@@ -166,3 +166,35 @@ def test_approval_resolution_teacher_then_course_then_platform(
     )
     with override_settings(FLUENTORY_BOOKINGS_REQUIRE_APPROVAL_DEFAULT=default):
         assert get_adapter().requires_approval(course, teacher) is expected
+
+
+def postgres_at(level, **extra):
+    from psycopg import IsolationLevel
+
+    db = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", **extra}
+    known = isinstance(level, str) and hasattr(IsolationLevel, level)
+    db["OPTIONS"] = {"isolation_level": getattr(IsolationLevel, level) if known else level}
+    return {"default": db}
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")  # the check only reads it
+@pytest.mark.parametrize("level", ["READ_COMMITTED", "REPEATABLE_READ", "SERIALIZABLE"])
+def test_every_postgresql_isolation_level_is_supported(level):
+    assert ids(DATABASES=postgres_at(level)) == []
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+@pytest.mark.parametrize("value", ["repeatable read", 42])
+def test_an_isolation_level_psycopg_does_not_know_is_an_error(value):
+    assert ids(DATABASES=postgres_at(value)) == ["fluentory_bookings.E006"]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+@pytest.mark.parametrize("level", ["REPEATABLE_READ", "SERIALIZABLE"])
+def test_snapshot_isolation_with_atomic_requests_warns(level):
+    assert ids(DATABASES=postgres_at(level, ATOMIC_REQUESTS=True)) == ["fluentory_bookings.W002"]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_read_committed_with_atomic_requests_is_fine():
+    assert ids(DATABASES=postgres_at("READ_COMMITTED", ATOMIC_REQUESTS=True)) == []

@@ -165,3 +165,50 @@ def check_sqlite_transaction_mode(
                 )
             )
     return warnings
+
+
+_LEVELS = ("READ_UNCOMMITTED", "READ_COMMITTED", "REPEATABLE_READ", "SERIALIZABLE")
+
+
+@checks.register(TAG)
+def check_isolation_level(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    out: list[checks.CheckMessage] = []
+    for alias, conf in settings.DATABASES.items():
+        if "postgresql" not in str(conf.get("ENGINE", "")):
+            continue
+        value = conf.get("OPTIONS", {}).get("isolation_level")
+        if value is None:
+            continue
+        level = _isolation_name(value)
+        if level is None:
+            out.append(
+                checks.Error(
+                    f"Database {alias!r} has isolation_level {value!r}, which is not a "
+                    "psycopg.IsolationLevel.",
+                    hint="Leave it unset (READ COMMITTED) or use psycopg.IsolationLevel."
+                    "REPEATABLE_READ or .SERIALIZABLE: every level is supported.",
+                    id="fluentory_bookings.E006",
+                )
+            )
+        elif level in ("REPEATABLE_READ", "SERIALIZABLE") and conf.get("ATOMIC_REQUESTS"):
+            out.append(
+                checks.Warning(
+                    f"Database {alias!r} runs at {level} with ATOMIC_REQUESTS: at this level "
+                    "bookings are decided outside any open transaction, so a view that calls a "
+                    "booking service inside the request's transaction gets TryAgain.",
+                    hint="Mark those views with django.db.transaction.non_atomic_requests, or "
+                    "use READ COMMITTED.",
+                    id="fluentory_bookings.W002",
+                )
+            )
+    return out
+
+
+def _isolation_name(value: object) -> str | None:
+    from django.db.backends.postgresql.psycopg_any import IsolationLevel
+
+    try:
+        level = IsolationLevel(value)
+    except (ValueError, TypeError):
+        return None
+    return level.name if level.name in _LEVELS else None

@@ -22,6 +22,7 @@ from fluentory_bookings.contrib.django.services.group import (
     refresh_session_status,
     reschedule_group_booking,
 )
+from fluentory_bookings.contrib.django.services.isolation import TryAgain
 from fluentory_bookings.contrib.django.services.one_on_one import (
     approve_one_on_one,
     cancel_one_on_one,
@@ -38,6 +39,7 @@ from fluentory_bookings.contrib.django.services.sessions import (
 
 __all__ = [
     "Eligibility",
+    "TryAgain",
     "approve_one_on_one",
     "book_group_session",
     "cancel_group_booking",

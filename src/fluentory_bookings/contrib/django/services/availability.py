@@ -21,6 +21,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.services import inputs
+from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.core.conflicts import Commitment
@@ -54,6 +55,7 @@ _MAX_MINUTES = 32767  # PositiveSmallIntegerField on every database
 # --- publishing -------------------------------------------------------------------------------
 
 
+@use_case
 def set_availability(
     teacher: Any,
     *,

@@ -36,6 +36,7 @@ from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
     slot_context,
 )
+from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.core.approvals import (
@@ -81,6 +82,7 @@ _S = OneOnOneStatus
 # --- request ----------------------------------------------------------------------------------
 
 
+@use_case
 def request_one_on_one(
     availability: TeacherAvailability,
     student: Any,
@@ -218,6 +220,7 @@ def request_one_on_one(
 # --- decisions --------------------------------------------------------------------------------
 
 
+@use_case
 def approve_one_on_one(booking: OneOnOneBooking, by: Any) -> OneOnOneBooking:
     """The teacher (or staff) confirms a pending request.
 
@@ -233,6 +236,7 @@ def approve_one_on_one(booking: OneOnOneBooking, by: Any) -> OneOnOneBooking:
     return _decide(booking, by, _S.CONFIRMED, signals.one_on_one_approved)
 
 
+@use_case
 def decline_one_on_one(booking: OneOnOneBooking, by: Any, reason: str = "") -> OneOnOneBooking:
     """The teacher (or staff) declines a pending request; its slot is open again at once.
 
@@ -244,6 +248,7 @@ def decline_one_on_one(booking: OneOnOneBooking, by: Any, reason: str = "") -> O
     return _decide(booking, by, _S.DECLINED, signals.one_on_one_declined, reason=reason)
 
 
+@use_case
 def complete_one_on_one(
     booking: OneOnOneBooking, by: Any, *, no_show: bool = False
 ) -> OneOnOneBooking:
@@ -260,6 +265,7 @@ def complete_one_on_one(
     return _decide(booking, by, target, signals.one_on_one_completed)
 
 
+@use_case
 def cancel_one_on_one(
     booking: OneOnOneBooking, by: Any, *, scope: str = "this"
 ) -> list[OneOnOneBooking]:
@@ -323,16 +329,18 @@ def expire_pending_requests(now: datetime | None = None) -> int:
     due = Q(status=_S.PENDING.value) & (
         Q(expires_at__lte=now) | Q(expires_at__isnull=True, starts_at__lte=now)
     )
-    total = 0
-    last_pk = 0
-    while True:
+
+    # One batch is one decision: retried whole on a serialization failure (see .isolation),
+    # so the count only ever adds batches that committed.
+    @use_case
+    def batch(after: int) -> tuple[int, int] | None:
         with transaction.atomic(using=alias):
-            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=last_pk).order_by("pk")
+            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=after).order_by("pk")
             if skip_locked:
                 qs = qs.select_for_update(skip_locked=True)
             rows = list(qs[:_EXPIRE_BATCH])
             if not rows:
-                return total
+                return None
             last_pk = rows[-1].pk
             for b in rows:
                 check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
@@ -354,7 +362,14 @@ def expire_pending_requests(now: datetime | None = None) -> int:
                 b.status = _S.EXPIRED.value
                 b.decided_at = now
                 _send(signals.one_on_one_expired, b, None)
-            total += len(rows)
+            return len(rows), last_pk
+
+    total = 0
+    last_pk = 0
+    while (done := batch(last_pk)) is not None:
+        count, last_pk = done
+        total += count
+    return total
 
 
 # --- helpers ----------------------------------------------------------------------------------

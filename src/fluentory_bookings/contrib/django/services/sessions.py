@@ -23,6 +23,7 @@ from fluentory_bookings.contrib.django.services.group import (
     signal_promoted,
     write_alias,
 )
+from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.contrib.django.signals import (
@@ -65,6 +66,7 @@ UPDATABLE_FIELDS = frozenset(
 """What :func:`update_session` may change. The course and the teacher stay."""
 
 
+@use_case
 def create_session(
     *,
     course: Model,
@@ -150,6 +152,7 @@ def create_session(
     return session
 
 
+@use_case
 def update_session(
     session: LiveClassSession, by: AbstractBaseUser | None, **changes: Any
 ) -> LiveClassSession:
@@ -235,6 +238,7 @@ def update_session(
     return current
 
 
+@use_case
 def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> LiveClassSession:
     """Cancel a session and every active booking in it (seats and waitlist places).
 
