@@ -267,3 +267,35 @@ def test_locks_taken_before_the_transaction_are_released(
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
         assert cursor.fetchone() == (0,)
+
+
+def test_the_admin_saves_through_the_services_at_this_level(client, make_user, make_course):
+    """Django runs an admin POST in one transaction; ours step out of it, so that the service
+    is the transaction and is not refused at the snapshot levels."""
+    from django.urls import reverse
+
+    from fluentory_bookings.contrib.django.models import TeacherAvailability
+
+    teacher = make_user()
+    course = make_course("one_on_one", teacher=teacher)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    form = {
+        "teacher": teacher.pk,
+        "course": course.pk,
+        "timezone": "Europe/Berlin",
+        "kind": "weekly",
+        "start_date": day(3).isoformat(),
+        "start_time": "09:00",
+        "end_time": "11:00",
+        "weekdays": "[0]",
+        "excluded_dates": "[]",
+        "slot_minutes": "60",
+        "buffer_before_minutes": "0",
+        "buffer_after_minutes": "0",
+        "is_active": "on",
+    }
+
+    response = client.post(reverse("admin:fluentory_bookings_teacheravailability_add"), form)
+
+    assert response.status_code == 302, response.content[:3000]
+    assert TeacherAvailability.objects.filter(teacher=teacher).count() == 1

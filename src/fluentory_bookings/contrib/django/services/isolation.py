@@ -22,7 +22,8 @@ same rows, SERIALIZABLE's predicate checks) rolls everything back and the use ca
 at most :data:`MAX_ATTEMPTS` times in all; then the caller gets :class:`TryAgain`. Inside a
 transaction the caller opened, no lock can be taken before the snapshot and nothing can be
 retried, so at these levels the use cases refuse to run there (:class:`TryAgain`,
-``reason="outer_transaction"``).
+``reason="outer_transaction"``), except inside :func:`predicting`: a dry run that is rolled
+back anyway may read a stale snapshot.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, ParamSpec, TypeVar
@@ -39,7 +41,14 @@ from django.db import DatabaseError, connections, router
 
 from fluentory_bookings.core.errors import BookingError
 
-__all__ = ["MAX_ATTEMPTS", "TryAgain", "held_keys", "is_snapshot_isolation", "use_case"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "TryAgain",
+    "held_keys",
+    "is_snapshot_isolation",
+    "predicting",
+    "use_case",
+]
 
 MAX_ATTEMPTS = 10
 """How many times a use case may run before its caller is told to try again."""
@@ -84,6 +93,22 @@ class _Run:
 
 
 _current: ContextVar[_Run | None] = ContextVar("fluentory_bookings_decision", default=None)
+_predicting: ContextVar[bool] = ContextVar("fluentory_bookings_predicting", default=False)
+
+
+@contextmanager
+def predicting() -> Iterator[None]:
+    """Let use cases run inside the caller's transaction at every level, for a dry run.
+
+    Only for calls whose writes the caller rolls back (a form asking "would this be
+    refused?"): at REPEATABLE READ or SERIALIZABLE they may decide on a stale snapshot, so
+    their answer is a forecast; the real call must still run outside any transaction.
+    """
+    token = _predicting.set(True)
+    try:
+        yield
+    finally:
+        _predicting.reset(token)
 
 
 def is_snapshot_isolation(alias: str) -> bool:
@@ -110,7 +135,8 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        if _current.get() is not None:  # called by another use case: it already runs us
+        if _current.get() is not None or _predicting.get():
+            # Called by another use case (which already runs us), or a dry run.
             return fn(*args, **kwargs)
         alias = router.db_for_write(_booking_model())
         if not is_snapshot_isolation(alias):
