@@ -160,15 +160,17 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def _attempts(fn: Callable[..., R], args: Any, kwargs: Any, state: _Run) -> R:
+    wanted: set[int] = set()
     for attempt in range(MAX_ATTEMPTS):
         try:
+            if not wanted <= state.held:
+                # Let go first, then take all in one order: nobody waits holding a key out of it.
+                _release(state.alias, state.held)
+                state.held.clear()
+                _acquire(state.alias, wanted, state.held)
             return fn(*args, **kwargs)
         except NeedLocks as need:
-            wanted = state.held | need.keys
-            _release(state.alias, state.held)
-            state.held.clear()
-            _acquire(state.alias, wanted)
-            state.held.update(wanted)
+            wanted |= need.keys
         except DatabaseError as exc:
             if _sqlstate(exc) not in _RETRYABLE:
                 raise
@@ -181,10 +183,12 @@ def _attempts(fn: Callable[..., R], args: Any, kwargs: Any, state: _Run) -> R:
     )
 
 
-def _acquire(alias: str, keys: Iterable[int]) -> None:
+def _acquire(alias: str, keys: Iterable[int], held: set[int]) -> None:
+    """Take ``keys`` in sorted order, recording each in ``held`` as soon as it is ours."""
     with connections[alias].cursor() as cursor:
         for key in sorted(keys):
             cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            held.add(key)
 
 
 def _release(alias: str, keys: Iterable[int]) -> None:
