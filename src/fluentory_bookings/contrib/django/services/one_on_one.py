@@ -126,6 +126,8 @@ def request_one_on_one(
             not on its slot grid, outside it, or taken.
         Conflict: occurrences clash with the student's or the teacher's commitments; it lists
             every clash of every occurrence.
+        InvalidMeetingLink: the adapter's link is not ``https://`` or longer than 500
+            characters (nothing is booked).
     """
     require_aware(starts_at, "starts_at")
     _check_weeks(weeks)
