@@ -15,6 +15,7 @@ from datetime import time, timedelta
 import pytest
 from django.db import DatabaseError, OperationalError, connection, transaction
 
+from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession, OneOnOneBooking
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
 from fluentory_bookings.contrib.django.services import (
@@ -255,18 +256,33 @@ def test_other_database_errors_are_not_retried(snapshot_mode):
     assert calls == [1]
 
 
+def advisory_locks_held() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.postgres
-def test_locks_taken_before_the_transaction_are_released(
+def test_locks_are_held_outside_the_transaction_until_the_use_case_ends(
     snapshot_mode, make_course, teacher, student
 ):
     course = make_course("one_on_one", teacher=teacher, students=[student])
     av = one_time(teacher, course, day(3), 9)
+    after_commit = []
 
-    request_one_on_one(av, student, at(day(3), 9))
+    def count_locks(sender, **kwargs):  # runs after the commit, still inside the use case
+        after_commit.append(advisory_locks_held())
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        assert cursor.fetchone() == (0,)
+    signals.one_on_one_requested.connect(count_locks, weak=False)
+    try:
+        request_one_on_one(av, student, at(day(3), 9))
+    finally:
+        signals.one_on_one_requested.disconnect(count_locks)
+
+    assert after_commit == [2]  # the teacher's and the student's, past the commit
+    assert advisory_locks_held() == 0
 
 
 def test_the_admin_saves_through_the_services_at_this_level(client, make_user, make_course):
