@@ -19,4 +19,10 @@ if [ -d tests/django ]; then
   DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=sqlite $py -m pytest tests/django tests/docs_django "$@"
   echo "== Django app on PostgreSQL $(cat "$pgdir/port")"
   DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=postgres $py -m pytest tests/django "$@"
+  # The races again at the snapshot isolation levels hosts may choose (READ COMMITTED ran above).
+  for level in repeatable_read serializable; do
+    echo "== concurrency on PostgreSQL at ${level/_/ }"
+    DJANGO_SETTINGS_MODULE=tests.settings_$level FLUENTORY_TEST_DB=postgres \
+      $py -m pytest tests/django -m "concurrency or isolation" "$@"
+  done
 fi

@@ -55,6 +55,59 @@ def test_bad_durations(overrides):
     assert ids(**overrides) == ["fluentory_bookings.E005"]
 
 
+def messages_of(**overrides):
+    with override_settings(**overrides):
+        return [
+            m.msg for m in checks.run_checks(tags=["fluentory_bookings"]) if m.id.endswith("E005")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        # Every later request would be too late or too early: nothing could ever be booked.
+        (
+            {
+                "FLUENTORY_BOOKINGS_MINIMUM_NOTICE": timedelta(days=2),
+                "FLUENTORY_BOOKINGS_BOOKING_HORIZON": timedelta(days=2),
+            },
+            "FLUENTORY_BOOKINGS_BOOKING_HORIZON",
+        ),
+        (
+            {
+                "FLUENTORY_BOOKINGS_MINIMUM_NOTICE": timedelta(days=3),
+                "FLUENTORY_BOOKINGS_BOOKING_HORIZON": timedelta(days=1),
+            },
+            "FLUENTORY_BOOKINGS_BOOKING_HORIZON",
+        ),
+        # A request that expires the moment it is made.
+        ({"FLUENTORY_BOOKINGS_PENDING_EXPIRY": timedelta(0)}, "FLUENTORY_BOOKINGS_PENDING_EXPIRY"),
+        (
+            {"FLUENTORY_BOOKINGS_BOOKING_HORIZON": timedelta(0)},
+            "FLUENTORY_BOOKINGS_BOOKING_HORIZON",
+        ),
+        # Longer than any series core will build.
+        ({"FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS": 105}, "FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS"),
+        ({"FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS": 10**6}, "FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS"),
+        ({"FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS": True}, "FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS"),
+    ],
+)
+def test_settings_that_make_every_later_call_fail_are_refused_at_start_up(overrides, named):
+    [message] = messages_of(**overrides)
+    assert message.startswith(named)
+
+
+def test_the_widest_accepted_limits_pass():
+    assert (
+        ids(
+            FLUENTORY_BOOKINGS_MAX_SERIES_WEEKS=104,
+            FLUENTORY_BOOKINGS_MINIMUM_NOTICE=timedelta(0),
+            FLUENTORY_BOOKINGS_BOOKING_HORIZON=timedelta(minutes=1),
+        )
+        == []
+    )
+
+
 def test_nullable_limits_may_be_none():
     assert (
         ids(FLUENTORY_BOOKINGS_BOOKING_HORIZON=None, FLUENTORY_BOOKINGS_PENDING_EXPIRY=None) == []
@@ -113,3 +166,35 @@ def test_approval_resolution_teacher_then_course_then_platform(
     )
     with override_settings(FLUENTORY_BOOKINGS_REQUIRE_APPROVAL_DEFAULT=default):
         assert get_adapter().requires_approval(course, teacher) is expected
+
+
+def postgres_at(level, **extra):
+    from psycopg import IsolationLevel
+
+    db = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", **extra}
+    known = isinstance(level, str) and hasattr(IsolationLevel, level)
+    db["OPTIONS"] = {"isolation_level": getattr(IsolationLevel, level) if known else level}
+    return {"default": db}
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")  # the check only reads it
+@pytest.mark.parametrize("level", ["READ_COMMITTED", "REPEATABLE_READ", "SERIALIZABLE"])
+def test_every_postgresql_isolation_level_is_supported(level):
+    assert ids(DATABASES=postgres_at(level)) == []
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+@pytest.mark.parametrize("value", ["repeatable read", 42])
+def test_an_isolation_level_psycopg_does_not_know_is_an_error(value):
+    assert ids(DATABASES=postgres_at(value)) == ["fluentory_bookings.E006"]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+@pytest.mark.parametrize("level", ["REPEATABLE_READ", "SERIALIZABLE"])
+def test_snapshot_isolation_with_atomic_requests_warns(level):
+    assert ids(DATABASES=postgres_at(level, ATOMIC_REQUESTS=True)) == ["fluentory_bookings.W002"]
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_read_committed_with_atomic_requests_is_fine():
+    assert ids(DATABASES=postgres_at("READ_COMMITTED", ATOMIC_REQUESTS=True)) == []

@@ -27,6 +27,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.services import isolation
 from fluentory_bookings.core.errors import BookingError
 
 
@@ -63,7 +64,7 @@ def dry_run(call: Callable[[], Any]) -> BookingError | None:
     Signals queued with on_commit inside are discarded with the savepoint.
     """
     try:
-        with transaction.atomic():
+        with isolation.predicting(), transaction.atomic():
             call()
             raise _RollBack
     except BookingError as exc:
@@ -73,7 +74,27 @@ def dry_run(call: Callable[[], Any]) -> BookingError | None:
 
 
 def booking_error_to_form(form: forms.ModelForm, exc: BookingError) -> None:
-    form.add_error(None, exc.message)
+    field = getattr(exc, "field", None)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+class ServiceFormAdminMixin:
+    """For admins whose ``save_model`` calls a service: the service is the transaction.
+
+    Django wraps a whole add/change POST in one transaction; a service inside it could not
+    take its locks before its snapshot at REPEATABLE READ or SERIALIZABLE, so it would refuse.
+    """
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
+        return self._changeform_view(  # type: ignore[attr-defined]
+            request, object_id, form_url, extra_context
+        )
 
 
 # --- group sessions ----------------------------------------------------------------------------
@@ -104,7 +125,8 @@ class LiveClassSessionForm(forms.ModelForm):
     acting_user: Any = None
 
     def call_service(self, session: LiveClassSession | None) -> LiveClassSession:
-        data = {f: self.cleaned_data[f] for f in SESSION_FIELDS}
+        # A change form has no course or teacher field: a session keeps both.
+        data = {f: self.cleaned_data[f] for f in SESSION_FIELDS if f in self.cleaned_data}
         data["timezone"] = str(data["timezone"])
         if session is None:
             return services.create_session(**data)
@@ -122,7 +144,7 @@ class LiveClassSessionForm(forms.ModelForm):
 
 
 @admin.register(LiveClassSession)
-class LiveClassSessionAdmin(admin.ModelAdmin):
+class LiveClassSessionAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     form = LiveClassSessionForm
     list_display = [
         "title",
@@ -141,6 +163,11 @@ class LiveClassSessionAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "seats_taken", "remaining_seats"]
     raw_id_fields = ["teacher"]
     actions = ["cancel_sessions"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # update_session cannot move a session to another course or teacher.
+        fixed = ["course", "teacher"] if obj is not None else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
 
     @admin.display(description=_("seats taken"), ordering="seats_taken")
     def seats(self, obj: LiveClassSession) -> str:
@@ -254,23 +281,25 @@ class TeacherAvailabilityForm(forms.ModelForm):
         model = TeacherAvailability
         fields = AVAILABILITY_FIELDS
 
+    def call_service(self, availability: TeacherAvailability | None) -> TeacherAvailability:
+        data = {f: self.cleaned_data[f] for f in AVAILABILITY_FIELDS if f != "teacher"}
+        return services.set_availability(
+            self.cleaned_data["teacher"], availability=availability, **data
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.errors:
-            return data
-        # The core rule is the validator: what it cannot expand is not saved.
-        candidate = TeacherAvailability(
-            **{k: v for k, v in data.items() if k in AVAILABILITY_FIELDS}
-        )
-        try:
-            candidate.rule()
-        except BookingError as exc:
-            booking_error_to_form(self, exc)
+        if not self.errors:
+            # The service is the validator: what it refuses is a form error, not a 500.
+            current = self.instance if self.instance.pk else None
+            error = dry_run(lambda: self.call_service(current))
+            if error is not None:
+                booking_error_to_form(self, error)
         return data
 
 
 @admin.register(TeacherAvailability)
-class TeacherAvailabilityAdmin(admin.ModelAdmin):
+class TeacherAvailabilityAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     form = TeacherAvailabilityForm
     list_display = [
         "teacher",
@@ -292,10 +321,11 @@ class TeacherAvailabilityAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: TeacherAvailability, form: Any, change: bool
     ) -> None:
-        data = {f: form.cleaned_data[f] for f in AVAILABILITY_FIELDS if f != "teacher"}
-        fresh = services.set_availability(
-            form.cleaned_data["teacher"], availability=obj if change else None, **data
-        )
+        try:
+            fresh = form.call_service(obj if change else None)
+        except BookingError as exc:  # a race since clean(): rare, but say so
+            self.message_user(request, exc.message, messages.ERROR)
+            return
         obj.pk = fresh.pk
         obj.refresh_from_db()
 

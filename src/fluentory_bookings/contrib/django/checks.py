@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -10,9 +9,19 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from fluentory_bookings.contrib.django.conf import DEFAULTS, PREFIX, app_settings
+from fluentory_bookings.contrib.django.conf import PREFIX, app_settings
+from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS as CORE_MAX_SERIES_WEEKS
+from fluentory_bookings.core.errors import InvalidInput
+from fluentory_bookings.core.policy import Deadlines
 
 TAG = "fluentory_bookings"
+_DEADLINES = (
+    "MINIMUM_NOTICE",
+    "BOOKING_HORIZON",
+    "CANCELLATION_CUTOFF",
+    "RESCHEDULE_CUTOFF",
+    "PENDING_EXPIRY",
+)
 
 
 @checks.register(TAG)
@@ -108,29 +117,30 @@ def check_course_teacher_model(app_configs: Any = None, **kwargs: Any) -> list[c
 @checks.register(TAG)
 def check_durations(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for name in (
-        "MINIMUM_NOTICE",
-        "BOOKING_HORIZON",
-        "CANCELLATION_CUTOFF",
-        "RESCHEDULE_CUTOFF",
-        "PENDING_EXPIRY",
-    ):
-        value = getattr(app_settings, name)
-        nullable = DEFAULTS[name] is not None and name in ("BOOKING_HORIZON", "PENDING_EXPIRY")
-        if value is None and nullable:
-            continue
-        if not isinstance(value, timedelta) or value < timedelta(0):
-            errors.append(
-                checks.Error(
-                    f"{PREFIX}{name} must be a non-negative datetime.timedelta, not {value!r}.",
-                    id="fluentory_bookings.E005",
-                )
-            )
-    weeks = app_settings.MAX_SERIES_WEEKS
-    if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 1:
+    # Core's own rule for deadlines decides, so a value that passes here never makes every
+    # later booking fail (a horizon not after the notice, a zero pending expiry, ...).
+    try:
+        Deadlines(**{name.lower(): getattr(app_settings, name) for name in _DEADLINES})
+    except InvalidInput as exc:
+        setting = f"{PREFIX}{(exc.field or '').upper()}"
         errors.append(
             checks.Error(
-                f"{PREFIX}MAX_SERIES_WEEKS must be a whole number >= 1, not {weeks!r}.",
+                f"{setting}: {exc.message}.",
+                hint="Deadlines are datetime.timedelta values; BOOKING_HORIZON and "
+                "PENDING_EXPIRY may be None (no limit).",
+                id="fluentory_bookings.E005",
+            )
+        )
+    weeks = app_settings.MAX_SERIES_WEEKS
+    if (
+        not isinstance(weeks, int)
+        or isinstance(weeks, bool)
+        or not 1 <= weeks <= CORE_MAX_SERIES_WEEKS
+    ):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}MAX_SERIES_WEEKS must be a whole number from 1 to "
+                f"{CORE_MAX_SERIES_WEEKS} (the longest series core builds), not {weeks!r}.",
                 id="fluentory_bookings.E005",
             )
         )
@@ -155,3 +165,50 @@ def check_sqlite_transaction_mode(
                 )
             )
     return warnings
+
+
+_LEVELS = ("READ_UNCOMMITTED", "READ_COMMITTED", "REPEATABLE_READ", "SERIALIZABLE")
+
+
+@checks.register(TAG)
+def check_isolation_level(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    out: list[checks.CheckMessage] = []
+    for alias, conf in settings.DATABASES.items():
+        if "postgresql" not in str(conf.get("ENGINE", "")):
+            continue
+        value = conf.get("OPTIONS", {}).get("isolation_level")
+        if value is None:
+            continue
+        level = _isolation_name(value)
+        if level is None:
+            out.append(
+                checks.Error(
+                    f"Database {alias!r} has isolation_level {value!r}, which is not a "
+                    "psycopg.IsolationLevel.",
+                    hint="Leave it unset (READ COMMITTED) or use psycopg.IsolationLevel."
+                    "REPEATABLE_READ or .SERIALIZABLE: every level is supported.",
+                    id="fluentory_bookings.E006",
+                )
+            )
+        elif level in ("REPEATABLE_READ", "SERIALIZABLE") and conf.get("ATOMIC_REQUESTS"):
+            out.append(
+                checks.Warning(
+                    f"Database {alias!r} runs at {level} with ATOMIC_REQUESTS: at this level "
+                    "bookings are decided outside any open transaction, so a view that calls a "
+                    "booking service inside the request's transaction gets TryAgain.",
+                    hint="Mark those views with django.db.transaction.non_atomic_requests, or "
+                    "use READ COMMITTED.",
+                    id="fluentory_bookings.W002",
+                )
+            )
+    return out
+
+
+def _isolation_name(value: object) -> str | None:
+    from django.db.backends.postgresql.psycopg_any import IsolationLevel
+
+    try:
+        level = IsolationLevel(value)
+    except (ValueError, TypeError):
+        return None
+    return level.name if level.name in _LEVELS else None

@@ -4,7 +4,9 @@ Each function opens one transaction, locks what it decides on (people's schedule
 rows, in a fixed order), loads core values, asks ``fluentory_bookings.core`` for the decision,
 writes it (seats move by conditional UPDATE) and queues signals for after the commit. Refusals
 are typed :class:`~fluentory_bookings.core.errors.BookingError` subclasses, raised before anything
-is written.
+is written. At PostgreSQL's REPEATABLE READ and SERIALIZABLE each use case takes its locks before
+its transaction and retries what the database could not serialise (:mod:`.isolation`); when it
+still cannot decide, the caller gets :class:`TryAgain`.
 """
 
 from fluentory_bookings.contrib.django.services.availability import (
@@ -22,6 +24,7 @@ from fluentory_bookings.contrib.django.services.group import (
     refresh_session_status,
     reschedule_group_booking,
 )
+from fluentory_bookings.contrib.django.services.isolation import TryAgain
 from fluentory_bookings.contrib.django.services.one_on_one import (
     approve_one_on_one,
     cancel_one_on_one,
@@ -38,6 +41,7 @@ from fluentory_bookings.contrib.django.services.sessions import (
 
 __all__ = [
     "Eligibility",
+    "TryAgain",
     "approve_one_on_one",
     "book_group_session",
     "cancel_group_booking",

@@ -10,24 +10,24 @@ only; nothing on the availability row is flipped, so declining or cancelling fre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
-from fluentory_bookings.contrib.django.models import TeacherAvailability
+from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
+from fluentory_bookings.contrib.django.services import inputs
+from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.core.conflicts import Commitment
 from fluentory_bookings.core.errors import (
     BookingError,
     InvalidRule,
-    InvalidTimezone,
     NotPermitted,
     PolicyViolation,
     SlotUnavailable,
@@ -36,7 +36,6 @@ from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import BookingType, Deadlines, check_bookable
 from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
 from fluentory_bookings.core.validate import require_aware
-from fluentory_bookings.core.zones import resolve_zone
 
 __all__ = [
     "DEFAULT_LISTING_WINDOW",
@@ -49,6 +48,7 @@ __all__ = [
 DEFAULT_LISTING_WINDOW = timedelta(days=90)
 """How far ahead :func:`open_slots_for` looks when neither ``end`` nor a booking horizon is set."""
 
+_ZERO = timedelta(0)
 _KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
 _MAX_MINUTES = 32767  # PositiveSmallIntegerField on every database
 
@@ -56,6 +56,7 @@ _MAX_MINUTES = 32767  # PositiveSmallIntegerField on every database
 # --- publishing -------------------------------------------------------------------------------
 
 
+@use_case
 def set_availability(
     teacher: Any,
     *,
@@ -97,14 +98,16 @@ def set_availability(
             commitment.
 
     Raises:
-        InvalidTimezone: ``timezone`` is not an IANA zone.
-        InvalidRule: the rule cannot be expanded (end date before start date, no weekdays,
-            end time equal to start time, a slot longer than the window, ...); ``field``
-            names the culprit.
+        InvalidTimezone: ``timezone`` is not an IANA zone (``field="timezone"``); a
+            ``ZoneInfo`` without a name (read from a file) is refused too.
+        InvalidRule: the rule cannot be expanded (a time that is not a naive
+            ``datetime.time``, end date before start date, no weekdays, end time equal to
+            start time, a slot longer than the window, ...); ``field`` names the culprit.
+        PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings.
         NotPermitted: ``availability`` belongs to another teacher, or ``teacher`` does not
             teach ``course``.
     """
-    zone = _zone(timezone)
+    zone = inputs.zone(timezone)
     if kind not in _KINDS:
         raise InvalidRule(f"kind must be 'weekly' or 'one_time', not {kind!r}", field="kind")
     if not isinstance(start_date, date) or isinstance(start_date, datetime):
@@ -116,6 +119,8 @@ def set_availability(
             raise InvalidRule(
                 f"end_date ({end_date}) is before start_date ({start_date})", field="end_date"
             )
+    start_time = inputs.wall_time(start_time, "start_time")
+    end_time = inputs.wall_time(end_time, "end_time")
     minutes = {
         "slot_minutes": slot_minutes,
         "buffer_before_minutes": buffer_before_minutes,
@@ -136,8 +141,11 @@ def set_availability(
     days = sorted(_weekdays(weekdays)) if weekly else []
     excluded = sorted({_date(d, "excluded_dates") for d in excluded_dates}) if weekly else []
     adapter = get_adapter()
-    if course is not None and not adapter.is_teacher(teacher, course):
-        raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
+    if course is not None:
+        # Slots of a course that takes no 1:1s would be listed, yet every request refused.
+        adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
+        if not adapter.is_teacher(teacher, course):
+            raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
 
     with transaction.atomic():
         lock_users(teacher)
@@ -181,12 +189,26 @@ def set_availability(
 
 @dataclass(frozen=True, slots=True)
 class SlotContext:
-    """Everything a slot decision about one availability needs, loaded once."""
+    """Everything a slot decision about one availability needs, loaded once.
+
+    Buffers are the teacher's, per availability: an existing 1:1 keeps the buffers of the
+    availability it was booked through, a candidate slot brings its own, and any other
+    commitment (a session, external busy time) counts with the candidate's. So ``spec`` carries
+    no buffers; :meth:`blocked` widens each commitment instead, which makes the answer the same
+    whichever lesson was booked first.
+    """
 
     availability: TeacherAvailability
     spec: SlotSpec
     deadlines: Deadlines
     now: datetime
+    buffers: Mapping[int, tuple[timedelta, timedelta]]
+    """Every availability of the teacher: pk -> (buffer before, buffer after)."""
+
+    @property
+    def own_buffers(self) -> tuple[timedelta, timedelta]:
+        av = self.availability
+        return _minutes(av.buffer_before_minutes), _minutes(av.buffer_after_minutes)
 
     def windows(self, span: Interval) -> list[Interval]:
         """The availability's occurrences overlapping ``span`` (UTC)."""
@@ -195,31 +217,57 @@ class SlotContext:
     def teacher_busy(
         self, span: Interval, *, exclude_one_on_one: Sequence[int] = ()
     ) -> list[Commitment]:
-        """The teacher's commitments near ``span`` (widened by the buffers)."""
-        gap = self.spec.gap
+        """The teacher's commitments whose buffers or ours can reach ``span``."""
+        before, after = self.own_buffers
+        widest = max((max(b) for b in self.buffers.values()), default=_ZERO)
+        reach = widest + before + after
         return commitments(
             self.availability.teacher,
             "teacher",
-            span.start - gap,
-            span.end + gap,
+            span.start - reach,
+            span.end + reach,
             exclude_one_on_one=tuple(exclude_one_on_one),
             include_external=True,
         )
 
+    def blocked(self, busy: Sequence[Commitment]) -> list[Interval]:
+        """``busy`` as the spans where no slot of this availability may lie.
+
+        A slot ``[s, e)`` with its buffers ``(b, a)`` meets a commitment ``[c0, c1)`` with its
+        buffers ``(cb, ca)`` exactly when ``[s - b, e + a)`` overlaps ``[c0 - cb, c1 + ca)``,
+        that is when ``[s, e)`` overlaps ``[c0 - cb - a, c1 + ca + b)``.
+        """
+        before, after = self.own_buffers
+        taught = _availability_of_lessons(self.availability.teacher_id, busy)
+        out = []
+        for c in busy:
+            own_b, own_a = self.buffers.get(taught.get(_lesson_pk(c)), self.own_buffers)
+            out.append(
+                Interval.unchecked(
+                    c.interval.start - own_b - after, c.interval.end + own_a + before
+                )
+            )
+        return out
+
 
 def slot_context(availability: TeacherAvailability, course: Any = None) -> SlotContext:
-    """Load the spec, deadlines and ``now`` for slot decisions on ``availability``.
+    """Load the spec, deadlines, buffers and ``now`` for slot decisions on ``availability``.
 
     The deadlines are the adapter's for ``course``, else for ``availability.course`` (which is
     ``None`` for an availability open to every course the teacher teaches).
     """
     adapter = get_adapter()
     deadlines = adapter.get_deadlines(course if course is not None else availability.course)
+    spec = replace(availability.slot_spec(), buffer_before=_ZERO, buffer_after=_ZERO)
+    rows = TeacherAvailability.objects.filter(teacher_id=availability.teacher_id).values_list(
+        "pk", "buffer_before_minutes", "buffer_after_minutes"
+    )
     return SlotContext(
         availability=availability,
-        spec=availability.slot_spec(),
+        spec=spec,
         deadlines=deadlines,
         now=require_aware(adapter.now(), "now"),
+        buffers={pk: (_minutes(b), _minutes(a)) for pk, b, a in rows},
     )
 
 
@@ -262,7 +310,7 @@ def open_slots_for(
     if not windows:
         return []
     span = Interval(min(w.start for w in windows), max(w.end for w in windows))
-    busy = [c.interval for c in ctx.teacher_busy(span)]
+    busy = ctx.blocked(ctx.teacher_busy(span))
     slots = [
         s
         for s in open_slots(windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
@@ -345,26 +393,39 @@ def require_eligible(availability: TeacherAvailability, student: Any, course: An
 
 def require_open_slot(ctx: SlotContext, starts_at: datetime) -> Interval:
     """The open slot of ``ctx.availability`` starting at ``starts_at``, or SlotUnavailable."""
-    require_aware(starts_at, "starts_at")
-    probe = Interval(starts_at, starts_at + ctx.spec.length)
+    start = require_aware(starts_at, "starts_at").astimezone(UTC)  # real length, see request
+    probe = Interval(start, start + ctx.spec.length)
     windows = ctx.windows(probe)
-    busy = [c.interval for c in ctx.teacher_busy(probe)]
-    return slot_at(starts_at, windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
+    busy = ctx.blocked(ctx.teacher_busy(probe))
+    return slot_at(start, windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _zone(value: object) -> ZoneInfo:
-    # A ZoneInfo read from a file has no key to store; only named zones are accepted.
-    if isinstance(value, tzinfo):
-        key = getattr(value, "key", None) or ("UTC" if value is UTC else None)
-        if key is None:
-            raise InvalidTimezone(value)
-        value = key
-    if not isinstance(value, str):
-        raise InvalidTimezone(value)
-    return resolve_zone(value)
+def _minutes(value: int) -> timedelta:
+    return timedelta(minutes=value)
+
+
+def _lesson_pk(c: Commitment) -> int | None:
+    kind, pk = c.ref if isinstance(c.ref, tuple) else (None, None)
+    return pk if kind == "one_on_one" else None
+
+
+def _availability_of_lessons(teacher_id: Any, busy: Sequence[Commitment]) -> dict[Any, int]:
+    """Lesson pk -> the availability it was booked through, for the lessons the teacher gives.
+
+    A lesson the teacher takes as a student is someone else's availability: its buffers are
+    that teacher's, so it counts like any other commitment.
+    """
+    pks = [pk for pk in map(_lesson_pk, busy) if pk is not None]
+    if not pks:
+        return {}
+    return dict(
+        OneOnOneBooking.objects.filter(pk__in=pks, teacher_id=teacher_id).values_list(
+            "pk", "availability_slot_id"
+        )
+    )
 
 
 def _weekdays(values: Iterable[Any]) -> set[int]:

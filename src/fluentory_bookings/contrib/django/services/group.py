@@ -30,7 +30,12 @@ from django.utils import timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
-from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
+from fluentory_bookings.contrib.django.services.isolation import use_case
+from fluentory_bookings.contrib.django.services.locks import (
+    lock_session_keys,
+    lock_sessions,
+    lock_users,
+)
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.contrib.django.signals import (
     attendance_marked,
@@ -101,6 +106,7 @@ _UNIQUE_ACTIVE = "fb_booking_one_active_per_student"
 # --- use cases ----------------------------------------------------------------------------------
 
 
+@use_case
 def book_group_session(session: LiveClassSession, student: AbstractBaseUser) -> Booking:
     """Book ``student`` into ``session``: a confirmed seat, or a waitlist place when it is full.
 
@@ -135,6 +141,7 @@ def book_group_session(session: LiveClassSession, student: AbstractBaseUser) -> 
     return booking
 
 
+@use_case
 def confirm_group_booking(booking: Booking) -> Booking:
     """Give ``booking`` a seat: the service behind :meth:`Booking.confirm`.
 
@@ -185,6 +192,7 @@ def confirm_group_booking(booking: Booking) -> Booking:
     return fresh
 
 
+@use_case
 def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booking:
     """Cancel a group booking; a freed seat goes to the longest-waiting student.
 
@@ -231,6 +239,7 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
     return current
 
 
+@use_case
 def reschedule_group_booking(
     booking: Booking, new_session: LiveClassSession, by: AbstractBaseUser | None
 ) -> Booking:
@@ -309,6 +318,7 @@ def reschedule_group_booking(
     return moved
 
 
+@use_case
 def leave_waitlist(booking: Booking, by: AbstractBaseUser | None) -> Booking:
     """Take a booking off the waitlist (it becomes ``cancelled``); everyone behind moves up.
 
@@ -336,6 +346,7 @@ def leave_waitlist(booking: Booking, by: AbstractBaseUser | None) -> Booking:
     return current
 
 
+@use_case
 def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | None) -> Booking:
     """Record whether the student came: ``attended`` or ``no_show``.
 
@@ -375,6 +386,7 @@ def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | Non
     return current
 
 
+@use_case
 def refresh_session_status(session: LiveClassSession) -> SessionStatus:
     """Re-derive a session's status from its seats: the service behind
     :meth:`LiveClassSession.update_booking_status`.
@@ -571,6 +583,7 @@ def _book_open_seat(
     )
     if decision.outcome is not SeatStatus.CONFIRMED or decision.status is not _SCHEDULED:
         return None
+    lock_session_keys([unlocked.pk])
     taken = LiveClassSession.objects.filter(
         pk=unlocked.pk,
         status=_SCHEDULED.value,

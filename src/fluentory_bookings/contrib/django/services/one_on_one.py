@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
@@ -31,10 +31,12 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
     slot_context,
 )
+from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.core.approvals import (
@@ -52,7 +54,6 @@ from fluentory_bookings.core.errors import (
     SlotUnavailable,
 )
 from fluentory_bookings.core.intervals import Interval
-from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.policy import (
     check_bookable,
     check_cancellable,
@@ -82,6 +83,7 @@ _S = OneOnOneStatus
 # --- request ----------------------------------------------------------------------------------
 
 
+@use_case
 def request_one_on_one(
     availability: TeacherAvailability,
     student: Any,
@@ -125,6 +127,8 @@ def request_one_on_one(
             not on its slot grid, outside it, or taken.
         Conflict: occurrences clash with the student's or the teacher's commitments; it lists
             every clash of every occurrence.
+        InvalidMeetingLink: the adapter's link is not ``https://`` or longer than 500
+            characters (nothing is booked).
     """
     require_aware(starts_at, "starts_at")
     _check_weeks(weeks)
@@ -143,7 +147,10 @@ def request_one_on_one(
             require_eligible(av, student, course)
             ctx = slot_context(av, course)
             check_bookable(starts_at, now=ctx.now, deadlines=ctx.deadlines)
-            first = Interval(starts_at, starts_at + ctx.spec.length).to_utc()
+            # A length is real time: added on the caller's wall clock it would stretch or
+            # shrink by a DST shift of whatever zone ``starts_at`` carries.
+            start = starts_at.astimezone(UTC)
+            first = Interval(start, start + ctx.spec.length)
             if OneOnOneBooking.objects.filter(
                 availability_slot=av,
                 student=student,
@@ -168,7 +175,7 @@ def request_one_on_one(
             student_busy = commitments(student, "student", span.start, span.end)
             check_conflicts(series, _dedupe([*student_busy, *teacher_busy]))
             # 3. The teacher's buffers around their commitments are respected too.
-            busy = [c.interval for c in teacher_busy]
+            busy = ctx.blocked(teacher_busy)
             for occ, dl in zip(series, deadlines, strict=True):
                 slot_at(occ.start, windows, busy, ctx.spec, now=ctx.now, deadlines=dl)
 
@@ -199,7 +206,7 @@ def request_one_on_one(
                 booking.save()
                 link = adapter.generate_meeting_link(booking)
                 if link:
-                    booking.meeting_link = validate_meeting_link(link)
+                    booking.meeting_link = inputs.meeting_link(link, OneOnOneBooking)
                     booking.save(update_fields=["meeting_link", "modified"])
                 created.append(booking)
             for booking in created:
@@ -216,6 +223,7 @@ def request_one_on_one(
 # --- decisions --------------------------------------------------------------------------------
 
 
+@use_case
 def approve_one_on_one(booking: OneOnOneBooking, by: Any) -> OneOnOneBooking:
     """The teacher (or staff) confirms a pending request.
 
@@ -231,6 +239,7 @@ def approve_one_on_one(booking: OneOnOneBooking, by: Any) -> OneOnOneBooking:
     return _decide(booking, by, _S.CONFIRMED, signals.one_on_one_approved)
 
 
+@use_case
 def decline_one_on_one(booking: OneOnOneBooking, by: Any, reason: str = "") -> OneOnOneBooking:
     """The teacher (or staff) declines a pending request; its slot is open again at once.
 
@@ -242,6 +251,7 @@ def decline_one_on_one(booking: OneOnOneBooking, by: Any, reason: str = "") -> O
     return _decide(booking, by, _S.DECLINED, signals.one_on_one_declined, reason=reason)
 
 
+@use_case
 def complete_one_on_one(
     booking: OneOnOneBooking, by: Any, *, no_show: bool = False
 ) -> OneOnOneBooking:
@@ -258,6 +268,7 @@ def complete_one_on_one(
     return _decide(booking, by, target, signals.one_on_one_completed)
 
 
+@use_case
 def cancel_one_on_one(
     booking: OneOnOneBooking, by: Any, *, scope: str = "this"
 ) -> list[OneOnOneBooking]:
@@ -321,16 +332,18 @@ def expire_pending_requests(now: datetime | None = None) -> int:
     due = Q(status=_S.PENDING.value) & (
         Q(expires_at__lte=now) | Q(expires_at__isnull=True, starts_at__lte=now)
     )
-    total = 0
-    last_pk = 0
-    while True:
+
+    # One batch is one decision: retried whole on a serialization failure (see .isolation),
+    # so the count only ever adds batches that committed.
+    @use_case
+    def batch(after: int) -> tuple[int, int] | None:
         with transaction.atomic(using=alias):
-            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=last_pk).order_by("pk")
+            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=after).order_by("pk")
             if skip_locked:
                 qs = qs.select_for_update(skip_locked=True)
             rows = list(qs[:_EXPIRE_BATCH])
             if not rows:
-                return total
+                return None
             last_pk = rows[-1].pk
             for b in rows:
                 check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
@@ -352,7 +365,14 @@ def expire_pending_requests(now: datetime | None = None) -> int:
                 b.status = _S.EXPIRED.value
                 b.decided_at = now
                 _send(signals.one_on_one_expired, b, None)
-            total += len(rows)
+            return len(rows), last_pk
+
+    total = 0
+    last_pk = 0
+    while (done := batch(last_pk)) is not None:
+        count, last_pk = done
+        total += count
+    return total
 
 
 # --- helpers ----------------------------------------------------------------------------------

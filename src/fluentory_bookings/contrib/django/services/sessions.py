@@ -15,6 +15,7 @@ from django.utils import timezone as django_timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.group import (
     apply_release,
     load_waitlist,
@@ -22,6 +23,7 @@ from fluentory_bookings.contrib.django.services.group import (
     signal_promoted,
     write_alias,
 )
+from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.contrib.django.signals import (
@@ -35,16 +37,13 @@ from fluentory_bookings.core.approvals import Actor
 from fluentory_bookings.core.conflicts import check_conflicts
 from fluentory_bookings.core.errors import NotPermitted, PolicyViolation, SessionClosed
 from fluentory_bookings.core.intervals import Interval
-from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.policy import BookingType, check_cancellable, require_booking_type
 from fluentory_bookings.core.seats import (
     TERMINAL_SESSION_STATUSES,
     SeatStatus,
     SessionStatus,
     decide_resize,
-    validate_total_seats,
 )
-from fluentory_bookings.core.zones import resolve_zone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -67,6 +66,7 @@ UPDATABLE_FIELDS = frozenset(
 """What :func:`update_session` may change. The course and the teacher stay."""
 
 
+@use_case
 def create_session(
     *,
     course: Model,
@@ -98,20 +98,27 @@ def create_session(
         commit with ``session`` and ``by`` (the teacher).
 
     Raises:
+        InvalidInput: ``title`` is not text, blank or longer than 200 characters, or
+            ``description`` is not text (``field`` says which).
         InvalidInterval: a naive datetime, or ``ends_at`` not after ``starts_at``.
         InvalidSeats: ``total_seats`` is not a positive ``int``.
-        InvalidMeetingLink: the link is not an absolute ``https://`` URL.
-        InvalidTimezone: ``timezone`` is not an IANA zone.
+        LimitExceeded: ``total_seats`` is over 2,147,483,647 (what the column holds).
+        InvalidMeetingLink: the link (given or the adapter's) is not an absolute ``https://``
+            URL or is longer than 500 characters.
+        InvalidTimezone: ``timezone`` is not an IANA zone (a ``ZoneInfo`` read from a file
+            has no name and is refused too).
         PolicyViolation: rule ``"booking_type"`` (the course takes no group sessions) or
             ``"past"`` (``starts_at`` is not in the future).
         NotPermitted: ``teacher`` does not teach ``course``.
         Conflict: the teacher is already committed at that time.
     """
     adapter = get_adapter()
+    title = inputs.text(title, LiveClassSession, "title", required=True)
+    description = inputs.text(description, LiveClassSession, "description")
     interval = Interval(starts_at, ends_at)
-    seats = validate_total_seats(total_seats)
-    link = validate_meeting_link(meeting_link)
-    zone = resolve_zone(timezone)
+    seats = inputs.seats(total_seats)
+    link = inputs.meeting_link(meeting_link, LiveClassSession)
+    zone = inputs.zone(timezone)
     require_booking_type(adapter.get_booking_type(course), BookingType.GROUP_SESSION)
     if not adapter.is_teacher(teacher, course):
         raise NotPermitted(f"{teacher} does not teach {course}")
@@ -139,12 +146,13 @@ def create_session(
         if not link:
             generated = adapter.generate_meeting_link(session)
             if generated:
-                session.meeting_link = validate_meeting_link(generated)
+                session.meeting_link = inputs.meeting_link(generated, LiveClassSession)
                 session.save(update_fields=["meeting_link"])
         send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
     return session
 
 
+@use_case
 def update_session(
     session: LiveClassSession, by: AbstractBaseUser | None, **changes: Any
 ) -> LiveClassSession:
@@ -169,7 +177,8 @@ def update_session(
     Raises:
         TypeError: an unknown field.
         NotPermitted: ``by`` neither teaches the course nor is staff.
-        InvalidSeats, SeatsBelowConfirmed: a bad ``total_seats``.
+        InvalidInput: a bad ``title`` or ``description``, as in :func:`create_session`.
+        InvalidSeats, LimitExceeded, SeatsBelowConfirmed: a bad ``total_seats``.
         InvalidInterval, PolicyViolation (``"past"``), Conflict, SessionClosed: a bad time change.
         InvalidMeetingLink, InvalidTimezone: a bad link or zone.
     """
@@ -178,14 +187,15 @@ def update_session(
         raise TypeError(f"update_session() cannot change {', '.join(unknown)}")
     fields: dict[str, Any] = {}
     if "meeting_link" in changes:
-        fields["meeting_link"] = validate_meeting_link(changes["meeting_link"])
+        fields["meeting_link"] = inputs.meeting_link(changes["meeting_link"], LiveClassSession)
     if "timezone" in changes:
-        fields["timezone"] = resolve_zone(changes["timezone"])
+        fields["timezone"] = inputs.zone(changes["timezone"])
     if "total_seats" in changes:
-        validate_total_seats(changes["total_seats"])
-    for name in ("title", "description"):
-        if name in changes:
-            fields[name] = changes[name]
+        inputs.seats(changes["total_seats"])
+    if "title" in changes:
+        fields["title"] = inputs.text(changes["title"], LiveClassSession, "title", required=True)
+    if "description" in changes:
+        fields["description"] = inputs.text(changes["description"], LiveClassSession, "description")
     adapter = get_adapter()
     with transaction.atomic(using=write_alias()):
         teacher_id = (
@@ -228,6 +238,7 @@ def update_session(
     return current
 
 
+@use_case
 def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> LiveClassSession:
     """Cancel a session and every active booking in it (seats and waitlist places).
 
