@@ -180,13 +180,21 @@ class LiveClassSessionAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyBookingAdminMixin:
-    """Booking rows change only through actions (services), never through a raw form."""
+    """Booking rows change only through actions (services), never through a raw form.
+
+    There is no bulk "Delete selected": cancel instead, which keeps the history. One row may
+    still be deleted (from its page, or with its student's account or its session in another
+    admin): deleting goes through the services' release, like cancelling.
+    """
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and bool(super().has_delete_permission(request, obj))  # type: ignore[misc]
 
 
 @admin.register(Booking)

@@ -20,6 +20,7 @@ from fluentory_bookings.contrib.django.services.group import (
     leave_waitlist,
     mark_attendance,
     refresh_session_status,
+    release_deleted_booking,
     reschedule_group_booking,
 )
 from fluentory_bookings.contrib.django.services.one_on_one import (
@@ -28,6 +29,7 @@ from fluentory_bookings.contrib.django.services.one_on_one import (
     complete_one_on_one,
     decline_one_on_one,
     expire_pending_requests,
+    release_deleted_one_on_one,
     request_one_on_one,
 )
 from fluentory_bookings.contrib.django.services.sessions import (
@@ -53,6 +55,8 @@ __all__ = [
     "mark_attendance",
     "open_slots_for",
     "refresh_session_status",
+    "release_deleted_booking",
+    "release_deleted_one_on_one",
     "request_one_on_one",
     "reschedule_group_booking",
     "set_availability",

@@ -87,6 +87,7 @@ __all__ = [
     "leave_waitlist",
     "mark_attendance",
     "refresh_session_status",
+    "release_deleted_booking",
     "reschedule_group_booking",
 ]
 
@@ -95,6 +96,7 @@ _WAITLISTED = SeatStatus.WAITLISTED.value
 _SCHEDULED = SessionStatus.SCHEDULED
 _CANCELLED = SeatStatus.CANCELLED.value
 _SEAT_HOLDING = frozenset(s.value for s in SEAT_HOLDING)
+_TERMINAL = frozenset(s.value for s in TERMINAL_SESSION_STATUSES)
 _UNIQUE_ACTIVE = "fb_booking_one_active_per_student"
 
 
@@ -334,6 +336,45 @@ def leave_waitlist(booking: Booking, by: AbstractBaseUser | None) -> Booking:
         send_on_commit(group_waitlist_left, Booking, booking=current, by=by)
     _sync(booking, current)
     return current
+
+
+def release_deleted_booking(booking: Booking) -> None:
+    """Give back what a group booking that is being deleted holds: the service behind deleting
+    a booking row (on its own, in a queryset, or with its student's account).
+
+    Deleting is cancelling, then removing the row: a seat is freed (and goes to the first
+    waiting student if the session has not started), a waitlist place leaves the line and
+    everyone behind moves up, and for a session that has not started ``group_booking_cancelled``
+    (``by=None``) is sent after the commit, as is ``group_booking_promoted`` for whoever got
+    the seat and is still there then. A seat of a session that has started (attended, no-show)
+    still leaves the counter, so ``seats_taken`` keeps matching the rows.
+    """
+    adapter = get_adapter()
+    with transaction.atomic(using=write_alias()):
+        session = _lock_session_of(booking)
+        current = _reload(booking)
+        if current.status == _CANCELLED:
+            return
+        now = adapter.now()
+        upcoming = session.status not in _TERMINAL and session.starts_at > now
+        if current.status in (_CONFIRMED, _WAITLISTED):
+            promoted = _release(session, current, by=None, now=now)
+        else:  # attended or no-show: the class took place, nobody is promoted
+            freed = 1 if session.seats_taken > 0 else 0
+            decision = decide_release(seat_state(session), [], freed=freed)
+            promoted = apply_release(session, decision, {}, now=now, freed=freed)
+        current.session = session
+        if upcoming:
+            send_on_commit(group_booking_cancelled, Booking, booking=current, by=None)
+        if promoted:
+            # Several rows may go in one deletion: a student promoted into a seat and deleted
+            # in the same transaction is not told about it.
+            transaction.on_commit(
+                lambda: signal_promoted(
+                    [b for b in promoted if Booking.objects.filter(pk=b.pk).exists()], by=None
+                )
+            )
+    _sync(booking, current)
 
 
 def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | None) -> Booking:
@@ -637,7 +678,11 @@ def _move_seats(
 def _release(
     session: LiveClassSession, booking: Booking, *, by: Any, now: datetime
 ) -> list[Booking]:
-    """Cancel a confirmed or waitlisted booking of a locked session; return who was promoted."""
+    """Cancel a confirmed or waitlisted booking of a locked session; return who was promoted.
+
+    A seat freed once the session has started goes to nobody: a waiting student is never
+    dropped into a class that is already running.
+    """
     was_confirmed = booking.status == _CONFIRMED
     waitlist, stored = load_waitlist(session.pk)
     booking.status = _CANCELLED
@@ -647,7 +692,8 @@ def _release(
     if was_confirmed:
         # A counter already at 0 (data written around the services) frees nothing more.
         freed = 1 if session.seats_taken > 0 else 0
-        decision = decide_release(seat_state(session), waitlist, freed=freed)
+        candidates = waitlist if session.starts_at > now else []
+        decision = decide_release(seat_state(session), candidates, freed=freed)
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "waitlist_position"])
         return apply_release(session, decision, stored, now=now, freed=freed)
     remaining = core_leave_waitlist(waitlist, booking.pk)

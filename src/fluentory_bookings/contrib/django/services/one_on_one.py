@@ -68,6 +68,7 @@ __all__ = [
     "complete_one_on_one",
     "decline_one_on_one",
     "expire_pending_requests",
+    "release_deleted_one_on_one",
     "request_one_on_one",
 ]
 
@@ -303,6 +304,21 @@ def cancel_one_on_one(
             _send(signals.one_on_one_cancelled, b, by)
     _copy_fields(fresh, booking)
     return targets
+
+
+def release_deleted_one_on_one(booking: OneOnOneBooking) -> None:
+    """What deleting a 1:1 booking row does: the service behind ``booking.delete()`` and a
+    student's account deletion.
+
+    Its slot is free as soon as the row is gone. If the lesson was still upcoming (confirmed,
+    or pending and not expired, and not started), ``one_on_one_cancelled`` (``by=None``) is sent
+    after the commit with the booking as it was, marked ``cancelled``, so the teacher is told.
+    """
+    # A fresh copy: Django clears the deleted instance's pk before the signal is sent.
+    current = OneOnOneBooking.objects.filter(pk=booking.pk).first()
+    if current is not None and current.is_upcoming(require_aware(get_adapter().now(), "now")):
+        current.status = _S.CANCELLED.value
+        _send(signals.one_on_one_cancelled, current, None)
 
 
 def expire_pending_requests(now: datetime | None = None) -> int:
