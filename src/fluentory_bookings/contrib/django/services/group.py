@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, router, transaction
-from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db.models import Case, Count, F, Max, PositiveIntegerField, Value, When
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
@@ -581,13 +581,18 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
         send_on_commit(group_booking_confirmed, Booking, booking=booking, by=student)
         return booking
 
-    position = Booking.objects.filter(session_id=session_id, status=_WAITLISTED).count() + 1
+    # Under the session lock, arrival order is the line's order. Workers' clocks may disagree,
+    # so the stored join time never goes back past the last one in line (the later booking id
+    # breaks the tie): core then promotes exactly in the order the positions show.
+    line = Booking.objects.filter(session_id=session_id, status=_WAITLISTED).aggregate(
+        waiting=Count("pk"), last=Max("waitlist_joined_at")
+    )
     booking = Booking.objects.create(
         session=session,
         student=student,
         status=_WAITLISTED,
-        waitlist_joined_at=now,
-        waitlist_position=position,
+        waitlist_joined_at=max(now, line["last"] or now),
+        waitlist_position=line["waiting"] + 1,
     )
     if decision.status.value != session.status:
         _move_seats(session, 0, decision.status)
