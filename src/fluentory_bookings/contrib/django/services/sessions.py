@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
@@ -23,7 +24,7 @@ from fluentory_bookings.contrib.django.services.group import (
     write_alias,
 )
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import GROUP_COMMITTED, commitments
 from fluentory_bookings.contrib.django.signals import (
     group_booking_cancelled,
     send_on_commit,
@@ -32,8 +33,8 @@ from fluentory_bookings.contrib.django.signals import (
     session_updated,
 )
 from fluentory_bookings.core.approvals import Actor
-from fluentory_bookings.core.conflicts import check_conflicts
-from fluentory_bookings.core.errors import NotPermitted, PolicyViolation, SessionClosed
+from fluentory_bookings.core.conflicts import ConflictDetail, check_conflicts, find_conflicts
+from fluentory_bookings.core.errors import Conflict, NotPermitted, PolicyViolation, SessionClosed
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.policy import BookingType, check_cancellable, require_booking_type
@@ -157,7 +158,9 @@ def update_session(
       ``booking_closed``).
     - ``starts_at``/``ends_at``: only before the session starts and while it is not cancelled
       or completed; the new times are validated like :func:`create_session`'s and checked
-      against the teacher's other commitments. Booked students keep their bookings.
+      against the teacher's other commitments and those of every student holding a seat or
+      a waitlist place: a move that would put one of them in two places at once is refused
+      with a ``Conflict`` that names them (``students``). Booked students keep their bookings.
     - ``meeting_link``, ``timezone``, ``title``, ``description``.
 
     Who may: a teacher of the course (the session's teacher included) or staff.
@@ -170,7 +173,8 @@ def update_session(
         TypeError: an unknown field.
         NotPermitted: ``by`` neither teaches the course nor is staff.
         InvalidSeats, SeatsBelowConfirmed: a bad ``total_seats``.
-        InvalidInterval, PolicyViolation (``"past"``), Conflict, SessionClosed: a bad time change.
+        InvalidInterval, PolicyViolation (``"past"``), SessionClosed: a bad time change.
+        Conflict: the new time overlaps the teacher's or a booked student's commitments.
         InvalidMeetingLink, InvalidTimezone: a bad link or zone.
     """
     unknown = sorted(set(changes) - UPDATABLE_FIELDS)
@@ -194,8 +198,11 @@ def update_session(
             .get()
         )
         timing = "starts_at" in changes or "ends_at" in changes
+        seen: dict[Any, int] = {}
         if timing:
-            lock_users(teacher_id)
+            # A move is checked against the teacher's and every booked student's calendar.
+            seen = _booked(session.pk)
+            lock_users(teacher_id, *seen)
         current = lock_sessions([session.pk])[session.pk]
         _session_actor(adapter, by, current)
         now = adapter.now()
@@ -204,7 +211,11 @@ def update_session(
         if timing:
             interval = Interval(start, end)
             if (interval.start, interval.end) != (current.starts_at, current.ends_at):
-                _check_new_time(current, interval, now)
+                booked = _booked(current.pk)
+                # Who booked between the read above and the session lock: lock them too
+                # (out of the usual order, but only in that narrow window).
+                lock_users(*(set(booked) - set(seen)))
+                _check_new_time(current, interval, now, booked)
                 fields["starts_at"], fields["ends_at"] = start, end
         if "enable_waitlist" in changes:
             fields["enable_waitlist"] = bool(changes["enable_waitlist"])
@@ -216,6 +227,8 @@ def update_session(
             _copy(session, current)
             return current
         waitlist, stored = load_waitlist(current.pk)
+        if current.starts_at <= now:
+            waitlist = []  # new seats in a running class go to nobody waiting
         state = seat_state(
             current, enable_waitlist=fields.get("enable_waitlist", current.enable_waitlist)
         )
@@ -294,7 +307,15 @@ def _session_actor(adapter: DefaultBookingAdapter, by: Any, session: LiveClassSe
     raise NotPermitted("only a teacher of the course or staff may manage its sessions")
 
 
-def _check_new_time(session: LiveClassSession, interval: Interval, now: datetime) -> None:
+def _booked(session_id: int) -> dict[Any, int]:
+    """The students holding a seat or a waitlist place in a session: student id -> booking id."""
+    rows = Booking.objects.filter(session_id=session_id, status__in=GROUP_COMMITTED)
+    return dict(rows.values_list("student_id", "pk"))
+
+
+def _check_new_time(
+    session: LiveClassSession, interval: Interval, now: datetime, booked: dict[Any, int]
+) -> None:
     if session.status in {s.value for s in TERMINAL_SESSION_STATUSES}:
         raise SessionClosed(session.pk, session.status)
     if session.starts_at <= now:
@@ -305,6 +326,35 @@ def _check_new_time(session: LiveClassSession, interval: Interval, now: datetime
         session.teacher, "teacher", interval.start, interval.end, include_external=True
     )
     check_conflicts([interval], [c for c in found if c.ref != ("session", session.pk)])
+    clashes = []
+    for student_id, booking_id in booked.items():
+        theirs = commitments(
+            student_id,
+            "student",
+            interval.start,
+            interval.end,
+            exclude_group_bookings=(booking_id,),
+        )
+        clashes += [(student_id, d) for d in find_conflicts([interval], theirs)]
+    if clashes:
+        raise _students_conflict(clashes)
+
+
+def _students_conflict(clashes: list[tuple[Any, ConflictDetail]]) -> Conflict:
+    """A Conflict that names the booked students the move would double-book.
+
+    ``students`` lists their ids (``as_dict()`` carries it); each detail's ``party`` is
+    ``"student"`` and its ``ref`` the clashing commitment, as for any conflict.
+    """
+    ids = sorted({student_id for student_id, _ in clashes}, key=str)
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids)}
+    exc = Conflict([detail for _, detail in clashes])
+    exc.message = "the new time clashes with the calendars of booked students: " + ", ".join(
+        names.get(i, str(i)) for i in ids
+    )
+    exc.args = (exc.message,)
+    exc.students = ids  # type: ignore[attr-defined]
+    return exc
 
 
 def _differs(old: Any, new: Any) -> bool:
