@@ -103,9 +103,13 @@ class LiveClassSessionForm(forms.ModelForm):
 
     acting_user: Any = None
 
-    def call_service(self, session: LiveClassSession | None) -> LiveClassSession:
+    def service_arguments(self) -> dict[str, Any]:
         data = {f: self.cleaned_data[f] for f in SESSION_FIELDS}
         data["timezone"] = str(data["timezone"])
+        return data
+
+    def call_service(self, session: LiveClassSession | None) -> LiveClassSession:
+        data = self.service_arguments()
         if session is None:
             return services.create_session(**data)
         changed = {f: data[f] for f in self.changed_data if f in data}
@@ -114,11 +118,18 @@ class LiveClassSessionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors:
-            session = self.instance if self.instance.pk else None
-            error = dry_run(lambda: self.call_service(session))
+            error = dry_run(self.check_service)
             if error is not None:
                 booking_error_to_form(self, error)
         return data
+
+    def check_service(self) -> None:
+        """What saving would refuse, with no side effect outside the database (a new
+        session's meeting link is generated once, by the real save)."""
+        if self.instance.pk:
+            self.call_service(self.instance)
+        else:
+            services.check_new_session(**self.service_arguments())
 
 
 @admin.register(LiveClassSession)

@@ -34,6 +34,7 @@ from fluentory_bookings.contrib.django.services.one_on_one import (
 )
 from fluentory_bookings.contrib.django.services.sessions import (
     cancel_session,
+    check_new_session,
     create_session,
     update_session,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "cancel_group_booking",
     "cancel_one_on_one",
     "cancel_session",
+    "check_new_session",
     "check_one_on_one_eligibility",
     "complete_one_on_one",
     "confirm_group_booking",

@@ -51,7 +51,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model
 
-__all__ = ["UPDATABLE_FIELDS", "cancel_session", "create_session", "update_session"]
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "cancel_session",
+    "check_new_session",
+    "create_session",
+    "update_session",
+]
 
 UPDATABLE_FIELDS = frozenset(
     {
@@ -108,6 +114,56 @@ def create_session(
         NotPermitted: ``teacher`` does not teach ``course``.
         Conflict: the teacher is already committed at that time.
     """
+    session = _unsaved_session(
+        course=course,
+        teacher=teacher,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        total_seats=total_seats,
+        enable_waitlist=enable_waitlist,
+        meeting_link=meeting_link,
+        timezone=timezone,
+        description=description,
+    )
+    with transaction.atomic(using=write_alias()):
+        lock_users(teacher)
+        _require_teacher_free(session)
+        session.save()
+        if not session.meeting_link:
+            # Asked once, for the session as written: a Zoom-style adapter creates a meeting.
+            generated = get_adapter().generate_meeting_link(session)
+            if generated:
+                session.meeting_link = validate_meeting_link(generated)
+                session.save(update_fields=["meeting_link"])
+        send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
+    return session
+
+
+def check_new_session(**arguments: Any) -> None:
+    """Raise what :func:`create_session` would raise for ``arguments``, writing nothing.
+
+    For forms that show a refusal next to the fields before saving. The adapter is not asked
+    for a meeting link (that may create a meeting somewhere): only the real creation does.
+    The answer can go stale before the save, which decides again under its lock.
+    """
+    _require_teacher_free(_unsaved_session(**arguments))
+
+
+def _unsaved_session(
+    *,
+    course: Model,
+    teacher: AbstractBaseUser,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    total_seats: int = 10,
+    enable_waitlist: bool = False,
+    meeting_link: str = "",
+    timezone: str | tzinfo = "UTC",
+    description: str = "",
+) -> LiveClassSession:
+    """Every check of :func:`create_session` that needs no lock; the session, not saved."""
     adapter = get_adapter()
     interval = Interval(starts_at, ends_at)
     seats = validate_total_seats(total_seats)
@@ -118,32 +174,27 @@ def create_session(
         raise NotPermitted(f"{teacher} does not teach {course}")
     if interval.start <= adapter.now():
         raise PolicyViolation("past", "a session must start in the future")
-    with transaction.atomic(using=write_alias()):
-        lock_users(teacher)
-        check_conflicts(
-            [interval],
-            commitments(teacher, "teacher", starts_at, ends_at, include_external=True),
-        )
-        session = LiveClassSession.objects.create(
-            course=course,
-            teacher=teacher,
-            title=title,
-            description=description,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            timezone=zone,
-            total_seats=seats,
-            enable_waitlist=bool(enable_waitlist),
-            meeting_link=link,
-            status=SessionStatus.SCHEDULED.value,
-        )
-        if not link:
-            generated = adapter.generate_meeting_link(session)
-            if generated:
-                session.meeting_link = validate_meeting_link(generated)
-                session.save(update_fields=["meeting_link"])
-        send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
-    return session
+    return LiveClassSession(
+        course=course,
+        teacher=teacher,
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=zone,
+        total_seats=seats,
+        enable_waitlist=bool(enable_waitlist),
+        meeting_link=link,
+        status=SessionStatus.SCHEDULED.value,
+    )
+
+
+def _require_teacher_free(session: LiveClassSession) -> None:
+    start, end = session.starts_at, session.ends_at
+    check_conflicts(
+        [Interval(start, end)],
+        commitments(session.teacher, "teacher", start, end, include_external=True),
+    )
 
 
 def update_session(
