@@ -133,14 +133,16 @@ class OneOnOneBooking(TimeStampedModel):
     def meeting_provider(self) -> MeetingProvider:
         return meeting_provider(self.meeting_link)
 
-    def is_upcoming(self, now: datetime) -> bool:
-        """Whether a student still expects this lesson at ``now``: it holds its slot (see
-        :func:`holds_slot`) and has not started."""
-        if self.starts_at <= now:
-            return False
+    def holds_slot_at(self, now: datetime) -> bool:
+        """Whether this booking holds its slot at ``now`` (see :func:`holds_slot`)."""
         if self.status == _CONFIRMED:
             return True
         return self.status == _PENDING and now < (self.expires_at or self.starts_at)
+
+    def is_upcoming(self, now: datetime) -> bool:
+        """Whether a student still expects this lesson at ``now``: it holds its slot and has
+        not started."""
+        return self.starts_at > now and self.holds_slot_at(now)
 
     def approve(self, by: AbstractBaseUser) -> OneOnOneBooking:
         from fluentory_bookings.contrib.django.services import approve_one_on_one

@@ -30,6 +30,7 @@ from django.utils import timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.contrib.django.signals import (
@@ -191,7 +192,7 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
     """Cancel a group booking; a freed seat goes to the longest-waiting student.
 
     Who may cancel: the booking's student (until the course's ``cancellation_cutoff`` before
-    the start), the session's teacher (until the start) and staff (any time). A waitlist place
+    the start), a teacher of the course (until the start) and staff (any time). A waitlist place
     is given up at any time, as with :func:`leave_waitlist`. Cancelling a cancelled booking
     again changes nothing and sends nothing.
 
@@ -202,7 +203,7 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
         The cancelled booking (the caller's instance is updated in place as well).
 
     Raises:
-        NotPermitted: ``by`` is neither the student, the session's teacher nor staff.
+        NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         PolicyViolation: rule ``"cancellation_cutoff"`` or ``"past"``.
         InvalidTransition: attendance was already marked (attended or no-show).
     """
@@ -243,11 +244,11 @@ def reschedule_group_booking(
     changes. On success the old booking is cancelled, its seat goes to the old session's
     waitlist, and a new confirmed booking is returned. Both sessions are locked in pk order.
 
-    Who may move it: the student (until ``reschedule_cutoff`` before the old start), the old
-    session's teacher (until the start), staff (any time).
+    Who may move it: the student (until ``reschedule_cutoff`` before the old start), a teacher
+    of the course (until the start), staff (any time).
 
     Raises:
-        NotPermitted: ``by`` is neither the student, the session's teacher nor staff.
+        NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         PolicyViolation: rule ``"same_course"`` (the sessions belong to different courses),
             ``"reschedule_cutoff"``, ``"past"`` (either session has started),
             ``"booking_type"`` or ``"enrollment"``.
@@ -314,14 +315,14 @@ def reschedule_group_booking(
 def leave_waitlist(booking: Booking, by: AbstractBaseUser | None) -> Booking:
     """Take a booking off the waitlist (it becomes ``cancelled``); everyone behind moves up.
 
-    The student, the session's teacher and staff may do it, at any time: a waitlist place holds
+    The student, the course's teachers and staff may do it, at any time: a waitlist place holds
     no seat, so no cut-off applies.
 
     Returns:
         The cancelled booking (the caller's instance is updated in place as well).
 
     Raises:
-        NotPermitted: ``by`` is neither the student, the session's teacher nor staff.
+        NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         NotOnWaitlist: the booking is not waitlisted (confirmed, cancelled, ...).
     """
     adapter = get_adapter()
@@ -380,13 +381,13 @@ def release_deleted_booking(booking: Booking) -> None:
 def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | None) -> Booking:
     """Record whether the student came: ``attended`` or ``no_show``.
 
-    Only the session's teacher or staff may, and only once the session has started. Marking a
-    booking again corrects it (attended <-> no-show); marking the same value again changes
-    nothing and sends nothing. A no-show keeps its seat (nobody else could take it).
+    Only a teacher of the course (any of them, not only the session's own) or staff may, and
+    only once the session has started. Marking a booking again corrects it (attended <->
+    no-show); marking the same value again changes nothing and sends nothing. A no-show keeps its seat (nobody else could take it).
 
     Raises:
         TypeError: ``attended`` is not a ``bool``.
-        NotPermitted: ``by`` is not the session's teacher or staff (the student included).
+        NotPermitted: ``by`` is not a teacher of the course or staff (the student included).
         PolicyViolation: rule ``"not_started"``, the session has not started yet.
         InvalidTransition: the booking holds no seat (waitlisted or cancelled).
     """
@@ -400,7 +401,7 @@ def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | Non
         actor = _booking_actor(adapter, by, current, session)
         if actor not in (Actor.TEACHER, Actor.STAFF):
             raise NotPermitted(
-                "only the session's teacher or staff may mark attendance", actor=actor.value
+                "only a teacher of the course or staff may mark attendance", actor=actor.value
             )
         if current.status not in _SEAT_HOLDING:
             raise InvalidTransition(current.status, target, actor=actor.value)
@@ -720,18 +721,20 @@ def _booking_actor(
     adapter: DefaultBookingAdapter, by: Any, booking: Booking, session: LiveClassSession
 ) -> Actor:
     actor = adapter.actor_for(by, student=booking.student_id, teacher=session.teacher_id)
+    # Every teacher of the course acts as a teacher here, as for the session itself (a
+    # co-teacher who may cancel the whole session may also cancel one seat or mark attendance).
+    if actor in (None, Actor.STAFF) and by is not None and adapter.is_teacher(by, session.course):
+        actor = Actor.TEACHER
     if actor is None:
         raise NotPermitted(
-            "only the student, the session's teacher or staff may change this booking"
+            "only the student, a teacher of the course or staff may change this booking"
         )
     return actor
 
 
 def _is_duplicate_active(exc: IntegrityError) -> bool:
-    text = str(exc)
-    return _UNIQUE_ACTIVE in text or (
-        "UNIQUE" in text and "booking.session_id" in text and "booking.student_id" in text
-    )
+    table = Booking._meta.db_table
+    return violates(exc, _UNIQUE_ACTIVE, table=table, columns=("session_id", "student_id"))
 
 
 def _sync(target: Model, fresh: Model) -> None:
