@@ -23,6 +23,10 @@ from fluentory_bookings.contrib.django.services.group import (
     release_deleted_booking,
     reschedule_group_booking,
 )
+from fluentory_bookings.contrib.django.services.lifecycle import (
+    Finished,
+    finish_started_sessions,
+)
 from fluentory_bookings.contrib.django.services.one_on_one import (
     approve_one_on_one,
     cancel_one_on_one,
@@ -41,6 +45,7 @@ from fluentory_bookings.contrib.django.services.sessions import (
 
 __all__ = [
     "Eligibility",
+    "Finished",
     "approve_one_on_one",
     "book_group_session",
     "cancel_group_booking",
@@ -53,6 +58,7 @@ __all__ = [
     "create_session",
     "decline_one_on_one",
     "expire_pending_requests",
+    "finish_started_sessions",
     "leave_waitlist",
     "mark_attendance",
     "open_slots_for",
