@@ -427,3 +427,56 @@ def test_deleting_a_past_lesson_sends_nothing(lesson, clock, sent):
     with sent() as got:
         OneOnOneBooking.objects.all().delete()
     assert got == []
+
+
+# --- under contention -----------------------------------------------------------------------
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_accounts_deleted_while_others_book_and_cancel_keep_the_session_consistent(
+    group, teacher, soon, make_user, enroll
+):
+    from fluentory_bookings.contrib.django.services import cancel_group_booking
+    from tests.django.conftest import race
+
+    session = create_session(
+        course=group,
+        teacher=teacher,
+        title="Busy",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        total_seats=4,
+        enable_waitlist=True,
+    )
+    holders = [make_user() for _ in range(4)]
+    waiting = [make_user() for _ in range(3)]
+    newcomers = [make_user() for _ in range(4)]
+    enroll(group, *holders, *waiting, *newcomers)
+    for s in holders + waiting:
+        book_group_session(session, s)
+
+    def delete_account(user):
+        get_user_model().objects.filter(pk=user.pk).delete()
+
+    def cancel(user):
+        cancel_group_booking(Booking.objects.get(session=session, student=user), user)
+
+    calls = [
+        (delete_account, holders[0]),
+        (delete_account, holders[1]),
+        (delete_account, waiting[0]),
+    ]
+    calls += [(cancel, holders[2])]
+    calls += [(book_group_session, session, s) for s in newcomers]
+    results = race(lambda fn, *args: fn(*args), calls)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+
+    s = LiveClassSession.objects.get(pk=session.pk)
+    rows = Booking.objects.filter(session=session)
+    holding = rows.filter(status="confirmed").count()
+    assert s.seats_taken == holding == 4
+    positions = sorted(rows.filter(status="waitlisted").values_list("waitlist_position", flat=True))
+    assert positions == list(range(1, len(positions) + 1))
+    # 3 seats freed, 2 first waiting students left after one account went: everyone is placed.
+    assert holding + len(positions) == 4 - 3 + 2 + len(newcomers)
