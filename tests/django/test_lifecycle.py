@@ -406,3 +406,19 @@ def test_only_the_slots_own_constraint_is_reported_as_taken(
     assert not isinstance(exc.value, SlotUnavailable) or exc.value.reason == "taken"
     assert not OneOnOneBooking.objects.exists()
     assert not BookingReminder.objects.exists()
+
+
+def test_a_waitlist_place_in_a_running_class_is_no_commitment(full, crowd, group, make_user, clock):
+    colleague = make_user("colleague")
+    CourseTeacher.objects.create(course=group, teacher=colleague)
+    clock(full.starts_at + timedelta(minutes=5))
+    overlapping = create_session(
+        course=group,
+        teacher=colleague,
+        title="Right after the start",
+        starts_at=full.starts_at + timedelta(minutes=30),
+        ends_at=full.ends_at + timedelta(minutes=30),
+    )
+    # crowd[1] still waits in the running class (the command has not run): free to book.
+    booking = book_group_session(overlapping, crowd[1])
+    assert booking.status == "confirmed"

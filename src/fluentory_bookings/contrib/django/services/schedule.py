@@ -19,6 +19,7 @@ from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 GROUP_COMMITTED = [SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value]
 LIVE_SESSION = [SessionStatus.SCHEDULED.value, SessionStatus.BOOKING_CLOSED.value]
 _CONFIRMED = OneOnOneStatus.CONFIRMED.value
+_SEAT_CONFIRMED = SeatStatus.CONFIRMED.value
 
 
 def commitments(
@@ -98,9 +99,11 @@ def _commitments_sql(
         f"SELECT 'group_booking', b.id, s.starts_at, s.ends_at FROM {seat} b "
         f"JOIN {session} s ON s.id = b.session_id "
         f"WHERE b.student_id = %s AND b.status IN ({placeholders(GROUP_COMMITTED)}) "
-        f"AND s.status IN ({live}) AND s.starts_at < %s AND s.ends_at > %s"
+        f"AND s.status IN ({live}) AND s.starts_at < %s AND s.ends_at > %s "
+        # A waitlist place ends when its session starts: nobody is promoted after that.
+        "AND (b.status = %s OR s.starts_at > %s)"
     )
-    params += [user_id, *GROUP_COMMITTED, *LIVE_SESSION, hi, lo]
+    params += [user_id, *GROUP_COMMITTED, *LIVE_SESSION, hi, lo, _SEAT_CONFIRMED, now]
     if exclude_group_bookings:
         sql[-1] += f" AND b.id NOT IN ({placeholders(exclude_group_bookings)})"
         params += list(exclude_group_bookings)
