@@ -205,7 +205,7 @@ class ReadOnlyBookingAdminMixin:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and bool(super().has_delete_permission(request, obj))  # type: ignore[misc]
+        return obj is not None and bool(super().has_delete_permission(request, obj))
 
 
 @admin.register(Booking)

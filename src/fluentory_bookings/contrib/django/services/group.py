@@ -383,7 +383,8 @@ def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | Non
 
     Only a teacher of the course (any of them, not only the session's own) or staff may, and
     only once the session has started. Marking a booking again corrects it (attended <->
-    no-show); marking the same value again changes nothing and sends nothing. A no-show keeps its seat (nobody else could take it).
+    no-show); marking the same value again changes nothing and sends nothing. A no-show keeps
+    its seat (nobody else could take it).
 
     Raises:
         TypeError: ``attended`` is not a ``bool``.

@@ -348,9 +348,12 @@ def release_deleted_one_on_one(booking: OneOnOneBooking) -> None:
     or pending and not expired, and not started), ``one_on_one_cancelled`` (``by=None``) is sent
     after the commit with the booking as it was, marked ``cancelled``, so the teacher is told.
     """
+    now = require_aware(get_adapter().now(), "now")
+    if not booking.is_upcoming(now):  # history: nothing to tell, and no query per row
+        return
     # A fresh copy: Django clears the deleted instance's pk before the signal is sent.
     current = OneOnOneBooking.objects.filter(pk=booking.pk).first()
-    if current is not None and current.is_upcoming(require_aware(get_adapter().now(), "now")):
+    if current is not None and current.is_upcoming(now):
         current.status = _S.CANCELLED.value
         _send(signals.one_on_one_cancelled, current, None)
 
