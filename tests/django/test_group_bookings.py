@@ -30,6 +30,7 @@ from fluentory_bookings.contrib.django.services import (
 from fluentory_bookings.core.errors import (
     AlreadyBooked,
     Conflict,
+    InvalidInput,
     InvalidTransition,
     NotOnWaitlist,
     NotPermitted,
@@ -496,8 +497,9 @@ def test_attendance_only_by_the_teacher_or_staff_once_started(
         mark_attendance(came, True, a)  # students do not mark themselves
     with pytest.raises(InvalidTransition):
         mark_attendance(waiting, True, teacher)
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidInput) as info:
         mark_attendance(came, "yes", teacher)  # type: ignore[arg-type]
+    assert info.value.field == "attended"
     assert snapshot(session) == before
 
     with sent(signals.attendance_marked) as got:

@@ -22,6 +22,7 @@ from fluentory_bookings.contrib.django.services import (
 )
 from fluentory_bookings.core.errors import (
     Conflict,
+    InvalidInput,
     InvalidInterval,
     InvalidMeetingLink,
     InvalidSeats,
@@ -334,10 +335,12 @@ def test_update_refuses_unknown_fields_and_strangers(new, make_user, make_studen
     session = new()
     (student,) = make_students(1)
     before = rows()
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidInput) as info:
         update_session(session, session.teacher, seats_taken=5)
-    with pytest.raises(TypeError):
+    assert info.value.field == "seats_taken"
+    with pytest.raises(InvalidInput) as info:
         update_session(session, session.teacher, teacher=make_user())
+    assert info.value.field == "teacher"
     for who in (student, make_user(), None):
         with pytest.raises(NotPermitted):
             update_session(session, who, title="Hijacked")

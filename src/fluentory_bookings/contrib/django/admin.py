@@ -124,10 +124,14 @@ class LiveClassSessionForm(forms.ModelForm):
 
     acting_user: Any = None
 
-    def call_service(self, session: LiveClassSession | None) -> LiveClassSession:
+    def service_arguments(self) -> dict[str, Any]:
         # A change form has no course or teacher field: a session keeps both.
         data = {f: self.cleaned_data[f] for f in SESSION_FIELDS if f in self.cleaned_data}
         data["timezone"] = str(data["timezone"])
+        return data
+
+    def call_service(self, session: LiveClassSession | None) -> LiveClassSession:
+        data = self.service_arguments()
         if session is None:
             return services.create_session(**data)
         changed = {f: data[f] for f in self.changed_data if f in data}
@@ -136,11 +140,18 @@ class LiveClassSessionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors:
-            session = self.instance if self.instance.pk else None
-            error = dry_run(lambda: self.call_service(session))
+            error = dry_run(self.check_service)
             if error is not None:
                 booking_error_to_form(self, error)
         return data
+
+    def check_service(self) -> None:
+        """What saving would refuse, with no side effect outside the database (a new
+        session's meeting link is generated once, by the real save)."""
+        if self.instance.pk:
+            self.call_service(self.instance)
+        else:
+            services.check_new_session(**self.service_arguments())
 
 
 @admin.register(LiveClassSession)
@@ -207,13 +218,21 @@ class LiveClassSessionAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
 
 
 class ReadOnlyBookingAdminMixin:
-    """Booking rows change only through actions (services), never through a raw form."""
+    """Booking rows change only through actions (services), never through a raw form.
+
+    There is no bulk "Delete selected": cancel instead, which keeps the history. One row may
+    still be deleted (from its page, or with its student's account or its session in another
+    admin): deleting goes through the services' release, like cancelling.
+    """
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and bool(super().has_delete_permission(request, obj))
 
 
 @admin.register(Booking)

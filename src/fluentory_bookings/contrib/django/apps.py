@@ -9,4 +9,7 @@ class FluentoryBookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from fluentory_bookings.contrib.django import checks  # noqa: F401  (registers the checks)
+        from fluentory_bookings.contrib.django import (  # noqa: F401  (registers them)
+            checks,
+            receivers,
+        )

@@ -7,6 +7,10 @@ Every signal is sent with ``sender`` = the model class and these keyword argumen
 - ``group_booking_rescheduled``: ``booking`` (the new one), ``previous`` (the cancelled one), ``by``
 - ``attendance_marked``: ``booking``, ``attended`` (bool), ``by``
 - sessions: ``session`` and ``by``
+- ``group_waitlist_expired`` and ``session_completed``: sent by the periodic command
+  (``bookings_housekeeping``) with ``by=None``
+- deleting a booking row (see ``receivers.py``): ``group_booking_cancelled`` or
+  ``one_on_one_cancelled`` with ``by=None``; the row no longer exists when it is sent
 - 1:1 bookings: ``booking`` (a :class:`OneOnOneBooking`) and ``by``; ``one_on_one_requested``
   is sent for every new 1:1 booking, whose ``status`` is ``pending`` or, without approval,
   already ``confirmed``.
@@ -25,11 +29,13 @@ group_booking_promoted = Signal()
 group_booking_cancelled = Signal()
 group_booking_rescheduled = Signal()
 group_waitlist_left = Signal()
+group_waitlist_expired = Signal()
 attendance_marked = Signal()
 
 session_created = Signal()
 session_updated = Signal()
 session_cancelled = Signal()
+session_completed = Signal()
 
 one_on_one_requested = Signal()
 one_on_one_approved = Signal()

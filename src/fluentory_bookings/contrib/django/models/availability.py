@@ -116,11 +116,10 @@ class TeacherAvailability(TimeStampedModel):
     def is_booked(self) -> bool:
         """Whether any future slot of this availability is held by a pending or confirmed booking."""
         from fluentory_bookings.contrib.django.adapter import get_adapter
-        from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+        from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 
-        return self.bookings.filter(
-            status__in=ACTIVE_VALUES, ends_at__gt=get_adapter().now()
-        ).exists()
+        now = get_adapter().now()
+        return self.bookings.filter(holds_slot(now), ends_at__gt=now).exists()
 
     @property
     def is_available_for_booking(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from model_utils.models import TimeStampedModel
 from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 from fluentory_bookings.contrib.django.conf import course_model_label
 from fluentory_bookings.contrib.django.models.availability import TeacherAvailability
+from fluentory_bookings.contrib.django.models.deletion import protect_upcoming_lessons
 from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
 from fluentory_bookings.core.approvals import ACTIVE_ONE_ON_ONE_STATUSES
 from fluentory_bookings.core.links import MeetingProvider, meeting_provider
@@ -21,6 +23,21 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 ACTIVE_VALUES = sorted(s.value for s in ACTIVE_ONE_ON_ONE_STATUSES)
+_PENDING = OneOnOneStatusChoices.PENDING.value
+_CONFIRMED = OneOnOneStatusChoices.CONFIRMED.value
+
+
+def holds_slot(now: datetime) -> Q:
+    """The bookings that hold their slot at ``now``: confirmed, or pending and not yet expired.
+
+    A pending request past its ``expires_at`` is expired whether or not the periodic command
+    has written it yet, so it never blocks a slot or a decision.
+    """
+    return (
+        Q(status=_CONFIRMED)
+        | Q(status=_PENDING, expires_at__gt=now)
+        | Q(status=_PENDING, expires_at__isnull=True, starts_at__gt=now)
+    )
 
 
 class OneOnOneBooking(TimeStampedModel):
@@ -31,9 +48,13 @@ class OneOnOneBooking(TimeStampedModel):
     teacher from having two overlapping active bookings.
     """
 
+    # A lesson keeps its own times, teacher and course: deleting the availability it was booked
+    # from stops new bookings, it does not erase (or block on) the lessons already made.
     availability_slot = models.ForeignKey(
         TeacherAvailability,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="bookings",
         verbose_name=_("availability"),
     )
@@ -45,13 +66,13 @@ class OneOnOneBooking(TimeStampedModel):
     )
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=protect_upcoming_lessons,
         related_name="taught_one_on_one_bookings",
         verbose_name=_("teacher"),
     )
     course = models.ForeignKey(
         course_model_label(),
-        on_delete=models.CASCADE,
+        on_delete=protect_upcoming_lessons,
         related_name="one_on_one_bookings",
         verbose_name=_("course"),
     )
@@ -111,6 +132,17 @@ class OneOnOneBooking(TimeStampedModel):
     @property
     def meeting_provider(self) -> MeetingProvider:
         return meeting_provider(self.meeting_link)
+
+    def holds_slot_at(self, now: datetime) -> bool:
+        """Whether this booking holds its slot at ``now`` (see :func:`holds_slot`)."""
+        if self.status == _CONFIRMED:
+            return True
+        return self.status == _PENDING and now < (self.expires_at or self.starts_at)
+
+    def is_upcoming(self, now: datetime) -> bool:
+        """Whether a student still expects this lesson at ``now``: it holds its slot and has
+        not started."""
+        return self.starts_at > now and self.holds_slot_at(now)
 
     def approve(self, by: AbstractBaseUser) -> OneOnOneBooking:
         from fluentory_bookings.contrib.django.services import approve_one_on_one

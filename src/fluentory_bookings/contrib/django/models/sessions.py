@@ -13,6 +13,7 @@ from timezone_field import TimeZoneField
 
 from fluentory_bookings.contrib.django.choices import SeatStatusChoices, SessionStatusChoices
 from fluentory_bookings.contrib.django.conf import course_model_label
+from fluentory_bookings.contrib.django.models.deletion import protect_upcoming_seats
 from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
 from fluentory_bookings.core.links import MeetingProvider, meeting_provider
 from fluentory_bookings.core.seats import (
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 ACTIVE_SEAT_VALUES = sorted(s.value for s in ACTIVE_SEAT_STATUSES)
 SEAT_HOLDING_VALUES = sorted(s.value for s in SEAT_HOLDING_STATUSES)
+LIVE_SESSION_VALUES = [SessionStatus.SCHEDULED.value, SessionStatus.BOOKING_CLOSED.value]
 
 
 class LiveClassSession(TimeStampedModel):
@@ -126,7 +128,7 @@ class Booking(TimeStampedModel):
 
     session = models.ForeignKey(
         LiveClassSession,
-        on_delete=models.CASCADE,
+        on_delete=protect_upcoming_seats,
         related_name="bookings",
         verbose_name=_("session"),
     )

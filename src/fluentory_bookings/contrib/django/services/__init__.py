@@ -22,41 +22,53 @@ from fluentory_bookings.contrib.django.services.group import (
     leave_waitlist,
     mark_attendance,
     refresh_session_status,
+    release_deleted_booking,
     reschedule_group_booking,
 )
 from fluentory_bookings.contrib.django.services.isolation import TryAgain
+from fluentory_bookings.contrib.django.services.lifecycle import (
+    Finished,
+    finish_started_sessions,
+)
 from fluentory_bookings.contrib.django.services.one_on_one import (
     approve_one_on_one,
     cancel_one_on_one,
     complete_one_on_one,
     decline_one_on_one,
     expire_pending_requests,
+    release_deleted_one_on_one,
     request_one_on_one,
 )
 from fluentory_bookings.contrib.django.services.sessions import (
     cancel_session,
+    check_new_session,
     create_session,
     update_session,
 )
 
 __all__ = [
     "Eligibility",
+    "Finished",
     "TryAgain",
     "approve_one_on_one",
     "book_group_session",
     "cancel_group_booking",
     "cancel_one_on_one",
     "cancel_session",
+    "check_new_session",
     "check_one_on_one_eligibility",
     "complete_one_on_one",
     "confirm_group_booking",
     "create_session",
     "decline_one_on_one",
     "expire_pending_requests",
+    "finish_started_sessions",
     "leave_waitlist",
     "mark_attendance",
     "open_slots_for",
     "refresh_session_status",
+    "release_deleted_booking",
+    "release_deleted_one_on_one",
     "request_one_on_one",
     "reschedule_group_booking",
     "set_availability",

@@ -24,12 +24,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, router, transaction
-from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db.models import Case, Count, F, Max, PositiveIntegerField, Value, When
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import (
     lock_session_keys,
@@ -80,6 +81,7 @@ from fluentory_bookings.core.seats import (
     derive_status,
 )
 from fluentory_bookings.core.seats import leave_waitlist as core_leave_waitlist
+from fluentory_bookings.core.validate import require_bool
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -92,6 +94,7 @@ __all__ = [
     "leave_waitlist",
     "mark_attendance",
     "refresh_session_status",
+    "release_deleted_booking",
     "reschedule_group_booking",
 ]
 
@@ -100,6 +103,7 @@ _WAITLISTED = SeatStatus.WAITLISTED.value
 _SCHEDULED = SessionStatus.SCHEDULED
 _CANCELLED = SeatStatus.CANCELLED.value
 _SEAT_HOLDING = frozenset(s.value for s in SEAT_HOLDING_STATUSES)
+_TERMINAL = frozenset(s.value for s in TERMINAL_SESSION_STATUSES)
 _UNIQUE_ACTIVE = "fb_booking_one_active_per_student"
 
 
@@ -197,7 +201,7 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
     """Cancel a group booking; a freed seat goes to the longest-waiting student.
 
     Who may cancel: the booking's student (until the course's ``cancellation_cutoff`` before
-    the start), the session's teacher (until the start) and staff (any time). A waitlist place
+    the start), a teacher of the course (until the start) and staff (any time). A waitlist place
     is given up at any time, as with :func:`leave_waitlist`. Cancelling a cancelled booking
     again changes nothing and sends nothing.
 
@@ -208,7 +212,7 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
         The cancelled booking (the caller's instance is updated in place as well).
 
     Raises:
-        NotPermitted: ``by`` is neither the student, the session's teacher nor staff.
+        NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         PolicyViolation: rule ``"cancellation_cutoff"`` or ``"past"``.
         InvalidTransition: attendance was already marked (attended or no-show).
     """
@@ -250,11 +254,11 @@ def reschedule_group_booking(
     changes. On success the old booking is cancelled, its seat goes to the old session's
     waitlist, and a new confirmed booking is returned. Both sessions are locked in pk order.
 
-    Who may move it: the student (until ``reschedule_cutoff`` before the old start), the old
-    session's teacher (until the start), staff (any time).
+    Who may move it: the student (until ``reschedule_cutoff`` before the old start), a teacher
+    of the course (until the start), staff (any time).
 
     Raises:
-        NotPermitted: ``by`` is neither the student, the session's teacher nor staff.
+        NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         PolicyViolation: rule ``"same_course"`` (the sessions belong to different courses),
             ``"reschedule_cutoff"``, ``"past"`` (either session has started),
             ``"booking_type"`` or ``"enrollment"``.
@@ -322,14 +326,14 @@ def reschedule_group_booking(
 def leave_waitlist(booking: Booking, by: AbstractBaseUser | None) -> Booking:
     """Take a booking off the waitlist (it becomes ``cancelled``); everyone behind moves up.
 
-    The student, the session's teacher and staff may do it, at any time: a waitlist place holds
+    The student, the course's teachers and staff may do it, at any time: a waitlist place holds
     no seat, so no cut-off applies.
 
     Returns:
         The cancelled booking (the caller's instance is updated in place as well).
 
     Raises:
-        NotPermitted: ``by`` is neither the student, the session's teacher nor staff.
+        NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         NotOnWaitlist: the booking is not waitlisted (confirmed, cancelled, ...).
     """
     adapter = get_adapter()
@@ -346,22 +350,61 @@ def leave_waitlist(booking: Booking, by: AbstractBaseUser | None) -> Booking:
     return current
 
 
+def release_deleted_booking(booking: Booking) -> None:
+    """Give back what a group booking that is being deleted holds: the service behind deleting
+    a booking row (on its own, in a queryset, or with its student's account).
+
+    Deleting is cancelling, then removing the row: a seat is freed (and goes to the first
+    waiting student if the session has not started), a waitlist place leaves the line and
+    everyone behind moves up, and for a session that has not started ``group_booking_cancelled``
+    (``by=None``) is sent after the commit, as is ``group_booking_promoted`` for whoever got
+    the seat and is still there then. A seat of a session that has started (attended, no-show)
+    still leaves the counter, so ``seats_taken`` keeps matching the rows.
+    """
+    adapter = get_adapter()
+    with transaction.atomic(using=write_alias()):
+        session = _lock_session_of(booking)
+        current = _reload(booking)
+        if current.status == _CANCELLED:
+            return
+        now = adapter.now()
+        upcoming = session.status not in _TERMINAL and session.starts_at > now
+        if current.status in (_CONFIRMED, _WAITLISTED):
+            promoted = _release(session, current, by=None, now=now)
+        else:  # attended or no-show: the class took place, nobody is promoted
+            freed = 1 if session.seats_taken > 0 else 0
+            decision = decide_release(seat_state(session), [], freed=freed)
+            promoted = apply_release(session, decision, {}, now=now, freed=freed)
+        current.session = session
+        if upcoming:
+            send_on_commit(group_booking_cancelled, Booking, booking=current, by=None)
+        if promoted:
+            # Several rows may go in one deletion: a student promoted into a seat and deleted
+            # in the same transaction is not told about it.
+            transaction.on_commit(
+                lambda: signal_promoted(
+                    [b for b in promoted if Booking.objects.filter(pk=b.pk).exists()], by=None
+                )
+            )
+    _sync(booking, current)
+
+
 @use_case
 def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | None) -> Booking:
     """Record whether the student came: ``attended`` or ``no_show``.
 
-    Only the session's teacher or staff may, and only once the session has started. Marking a
-    booking again corrects it (attended <-> no-show); marking the same value again changes
-    nothing and sends nothing. A no-show keeps its seat (nobody else could take it).
+    Only a teacher of the course (any of them, not only the session's own) or staff may, and
+    only once the session has started. Marking a booking again corrects it (attended <->
+    no-show); marking the same value again changes nothing and sends nothing. A no-show keeps
+    its seat (nobody else could take it).
 
     Raises:
-        TypeError: ``attended`` is not a ``bool``.
-        NotPermitted: ``by`` is not the session's teacher or staff (the student included).
+        InvalidInput: ``attended`` is not a ``bool`` (``field="attended"``).
+        NotPermitted: ``by`` is not a teacher of the course or staff (the student included).
         PolicyViolation: rule ``"not_started"``, the session has not started yet.
         InvalidTransition: the booking holds no seat (waitlisted or cancelled).
     """
-    if not isinstance(attended, bool):
-        raise TypeError(f"attended must be True or False, not {attended!r}")
+    require_bool(attended, "attended")
     target = SeatStatus.ATTENDED.value if attended else SeatStatus.NO_SHOW.value
     adapter = get_adapter()
     with transaction.atomic(using=write_alias()):
@@ -370,7 +413,7 @@ def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | Non
         actor = _booking_actor(adapter, by, current, session)
         if actor not in (Actor.TEACHER, Actor.STAFF):
             raise NotPermitted(
-                "only the session's teacher or staff may mark attendance", actor=actor.value
+                "only a teacher of the course or staff may mark attendance", actor=actor.value
             )
         if current.status not in _SEAT_HOLDING:
             raise InvalidTransition(current.status, target, actor=actor.value)
@@ -552,13 +595,18 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
         send_on_commit(group_booking_confirmed, Booking, booking=booking, by=student)
         return booking
 
-    position = Booking.objects.filter(session_id=session_id, status=_WAITLISTED).count() + 1
+    # Under the session lock, arrival order is the line's order. Workers' clocks may disagree,
+    # so the stored join time never goes back past the last one in line (the later booking id
+    # breaks the tie): core then promotes exactly in the order the positions show.
+    line = Booking.objects.filter(session_id=session_id, status=_WAITLISTED).aggregate(
+        waiting=Count("pk"), last=Max("waitlist_joined_at")
+    )
     booking = Booking.objects.create(
         session=session,
         student=student,
         status=_WAITLISTED,
-        waitlist_joined_at=now,
-        waitlist_position=position,
+        waitlist_joined_at=max(now, line["last"] or now),
+        waitlist_position=line["waiting"] + 1,
     )
     if decision.status.value != session.status:
         _move_seats(session, 0, decision.status)
@@ -650,7 +698,11 @@ def _move_seats(
 def _release(
     session: LiveClassSession, booking: Booking, *, by: Any, now: datetime
 ) -> list[Booking]:
-    """Cancel a confirmed or waitlisted booking of a locked session; return who was promoted."""
+    """Cancel a confirmed or waitlisted booking of a locked session; return who was promoted.
+
+    A seat freed once the session has started goes to nobody: a waiting student is never
+    dropped into a class that is already running.
+    """
     was_confirmed = booking.status == _CONFIRMED
     waitlist, stored = load_waitlist(session.pk)
     booking.status = _CANCELLED
@@ -660,7 +712,8 @@ def _release(
     if was_confirmed:
         # A counter already at 0 (data written around the services) frees nothing more.
         freed = 1 if session.seats_taken > 0 else 0
-        decision = decide_release(seat_state(session), waitlist, freed=freed)
+        candidates = waitlist if session.starts_at > now else []
+        decision = decide_release(seat_state(session), candidates, freed=freed)
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "waitlist_position"])
         return apply_release(session, decision, stored, now=now, freed=freed)
     remaining = core_leave_waitlist(waitlist, booking.pk)
@@ -682,18 +735,20 @@ def _booking_actor(
     adapter: DefaultBookingAdapter, by: Any, booking: Booking, session: LiveClassSession
 ) -> Actor:
     actor = adapter.actor_for(by, student=booking.student_id, teacher=session.teacher_id)
+    # Every teacher of the course acts as a teacher here, as for the session itself (a
+    # co-teacher who may cancel the whole session may also cancel one seat or mark attendance).
+    if actor in (None, Actor.STAFF) and by is not None and adapter.is_teacher(by, session.course):
+        actor = Actor.TEACHER
     if actor is None:
         raise NotPermitted(
-            "only the student, the session's teacher or staff may change this booking"
+            "only the student, a teacher of the course or staff may change this booking"
         )
     return actor
 
 
 def _is_duplicate_active(exc: IntegrityError) -> bool:
-    text = str(exc)
-    return _UNIQUE_ACTIVE in text or (
-        "UNIQUE" in text and "booking.session_id" in text and "booking.student_id" in text
-    )
+    table = Booking._meta.db_table
+    return violates(exc, _UNIQUE_ACTIVE, table=table, columns=("session_id", "student_id"))
 
 
 def _sync(target: Model, fresh: Model) -> None:

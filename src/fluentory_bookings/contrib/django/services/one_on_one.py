@@ -36,6 +36,7 @@ from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
     slot_context,
 )
+from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
 from fluentory_bookings.contrib.django.services.schedule import commitments
@@ -70,6 +71,7 @@ __all__ = [
     "complete_one_on_one",
     "decline_one_on_one",
     "expire_pending_requests",
+    "release_deleted_one_on_one",
     "request_one_on_one",
 ]
 
@@ -77,6 +79,8 @@ SCOPES = ("this", "following")
 """What :func:`cancel_one_on_one` cancels: this booking, or it and the later ones of its series."""
 
 _EXPIRE_BATCH = 500
+_ONE_ACTIVE_PER_SLOT = "fb_one_on_one_one_active_per_slot"
+_NO_TEACHER_OVERLAP = "fb_one_on_one_no_teacher_overlap"  # PostgreSQL only (migration 0002)
 _S = OneOnOneStatus
 
 
@@ -151,18 +155,31 @@ def request_one_on_one(
             # shrink by a DST shift of whatever zone ``starts_at`` carries.
             start = starts_at.astimezone(UTC)
             first = Interval(start, start + ctx.spec.length)
-            if OneOnOneBooking.objects.filter(
-                availability_slot=av,
-                student=student,
-                starts_at=first.start,
-                status__in=ACTIVE_VALUES,
-            ).exists():
+            series = weekly_series(first, str(av.timezone), weeks=weeks)
+            span = Interval(series[0].start, series[-1].end)
+            # The teacher's rows the database still counts as active around the series. Those
+            # that hold their slot may be this very request again; the overdue ones hold
+            # nothing (the commitments ignore them) but must be written expired before the
+            # insert, or the database's constraints would refuse it.
+            active = list(
+                OneOnOneBooking.objects.select_for_update().filter(
+                    teacher_id=av.teacher_id,
+                    status__in=ACTIVE_VALUES,
+                    starts_at__lt=span.end,
+                    ends_at__gt=span.start,
+                )
+            )
+            overdue = [b for b in active if not b.holds_slot_at(ctx.now)]
+            if any(
+                (b.availability_slot_id, b.student_id, b.starts_at)
+                == (av.pk, student.pk, first.start)
+                for b in active
+                if b not in overdue
+            ):
                 raise AlreadyBooked(
                     session_id=f"availability {av.pk} at {first.start.isoformat()}",
                     student_id=student.pk,
                 )
-            series = weekly_series(first, str(av.timezone), weeks=weeks)
-            span = Interval(series[0].start, series[-1].end)
             windows = ctx.windows(span)
             # The horizon bounds how far ahead a request may start, not the weeks after it.
             later = replace(ctx.deadlines, booking_horizon=None)
@@ -179,6 +196,9 @@ def request_one_on_one(
             for occ, dl in zip(series, deadlines, strict=True):
                 slot_at(occ.start, windows, busy, ctx.spec, now=ctx.now, deadlines=dl)
 
+            for b in overdue:
+                _record(b, _S.EXPIRED, None, ctx.now)
+                _send(signals.one_on_one_expired, b, None)
             status = initial_status(adapter.requires_approval(course, av.teacher))
             recurring = len(series) > 1
             series_id = uuid.uuid4() if recurring else None
@@ -213,7 +233,10 @@ def request_one_on_one(
                 _send(signals.one_on_one_requested, booking, student)
     except IntegrityError as exc:
         # Only reachable if a write slipped past the locks (e.g. a host writing bookings
-        # directly): the database's constraints refuse the second active booking.
+        # directly): the database's constraints refuse the second active booking. Any other
+        # constraint is a different fault and is not dressed up as a taken slot.
+        if not _slot_taken(exc):
+            raise
         raise SlotUnavailable(
             f"no open slot at {starts_at.isoformat()}: taken", starts_at=starts_at, reason="taken"
         ) from exc
@@ -276,15 +299,20 @@ def cancel_one_on_one(
 
     Students may cancel until the course's cancellation cut-off before each lesson, teachers
     until it starts, staff at any time. Cancelling frees the slots at once. All-or-nothing: if
-    one of the bookings may not be cancelled, none is.
+    one of the bookings may not be cancelled, none is. Cancelling a cancelled booking again
+    changes nothing and sends nothing, as for a group booking (with ``"following"``, the later
+    bookings still active are cancelled). A pending request past its ``expires_at`` is marked
+    ``expired`` instead (``one_on_one_expired`` is sent).
 
     Returns:
-        The cancelled bookings, in time order.
+        The cancelled bookings, in time order (the booking itself included when it was
+        already cancelled).
 
     Raises:
         InvalidRule: ``scope`` is not ``"this"`` or ``"following"``.
         NotPermitted: ``by`` is neither the student, the teacher nor staff.
-        InvalidTransition: the booking is no longer active.
+        InvalidTransition: the booking was declined, expired or completed, or its request has
+            just expired (it is then marked ``expired``).
         PolicyViolation: ``"cancellation_cutoff"`` or ``"past"``.
     """
     if scope not in SCOPES:
@@ -293,9 +321,9 @@ def cancel_one_on_one(
     with transaction.atomic():
         fresh = _lock_booking(booking)
         actor = _actor(adapter, by, fresh)
-        targets = [fresh]
+        scoped = [fresh]
         if scope == "following" and fresh.series_id is not None:
-            targets += list(
+            scoped += list(
                 OneOnOneBooking.objects.select_for_update()
                 .filter(
                     series_id=fresh.series_id,
@@ -306,15 +334,40 @@ def cancel_one_on_one(
                 .order_by("starts_at", "pk")
             )
         now = require_aware(adapter.now(), "now")
+        overdue = [b for b in scoped if b.status == _S.PENDING.value and not b.holds_slot_at(now)]
+        targets = [b for b in scoped if b not in overdue and b.status != _S.CANCELLED.value]
         deadlines = adapter.get_deadlines(fresh.course)
         for b in targets:
             check_transition(b.status, _S.CANCELLED, actor)
             check_cancellable(b.starts_at, now=now, deadlines=deadlines, actor=actor)
+        for b in overdue:
+            _record(b, _S.EXPIRED, None, now)
+            _send(signals.one_on_one_expired, b, None)
         for b in targets:
             _record(b, _S.CANCELLED, by, now)
             _send(signals.one_on_one_cancelled, b, by)
     _copy_fields(fresh, booking)
-    return targets
+    if fresh in overdue:
+        raise InvalidTransition(_S.EXPIRED.value, _S.CANCELLED.value, actor=str(actor))
+    return [b for b in scoped if b.status == _S.CANCELLED.value]
+
+
+def release_deleted_one_on_one(booking: OneOnOneBooking) -> None:
+    """What deleting a 1:1 booking row does: the service behind ``booking.delete()`` and a
+    student's account deletion.
+
+    Its slot is free as soon as the row is gone. If the lesson was still upcoming (confirmed,
+    or pending and not expired, and not started), ``one_on_one_cancelled`` (``by=None``) is sent
+    after the commit with the booking as it was, marked ``cancelled``, so the teacher is told.
+    """
+    now = require_aware(get_adapter().now(), "now")
+    if not booking.is_upcoming(now):  # history: nothing to tell, and no query per row
+        return
+    # A fresh copy: Django clears the deleted instance's pk before the signal is sent.
+    current = OneOnOneBooking.objects.filter(pk=booking.pk).first()
+    if current is not None and current.is_upcoming(now):
+        current.status = _S.CANCELLED.value
+        _send(signals.one_on_one_cancelled, current, None)
 
 
 def expire_pending_requests(now: datetime | None = None) -> int:
@@ -440,6 +493,13 @@ def _record(
 
 def _send(signal: Signal, booking: OneOnOneBooking, by: Any) -> None:
     signals.send_on_commit(signal, OneOnOneBooking, booking=booking, by=by)
+
+
+def _slot_taken(exc: IntegrityError) -> bool:
+    table = OneOnOneBooking._meta.db_table
+    return violates(
+        exc, _ONE_ACTIVE_PER_SLOT, table=table, columns=("availability_slot_id", "starts_at")
+    ) or violates(exc, _NO_TEACHER_OVERLAP, table=table, columns=())
 
 
 def _check_weeks(weeks: object) -> None:

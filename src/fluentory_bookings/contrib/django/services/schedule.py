@@ -10,6 +10,7 @@ from django.db import connections, router
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession, OneOnOneBooking
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.conflicts import Commitment
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.seats import SeatStatus, SessionStatus
@@ -17,6 +18,8 @@ from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 # Waitlist places count: a promotion must never land a student in two places at once.
 GROUP_COMMITTED = [SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value]
 LIVE_SESSION = [SessionStatus.SCHEDULED.value, SessionStatus.BOOKING_CLOSED.value]
+_CONFIRMED = OneOnOneStatus.CONFIRMED.value
+_SEAT_CONFIRMED = SeatStatus.CONFIRMED.value
 
 
 def commitments(
@@ -80,12 +83,15 @@ def _commitments_sql(
         return ", ".join(["%s"] * len(values))
 
     live = placeholders(LIVE_SESSION)
+    # A pending request past its expiry holds nothing, whether or not the command wrote it yet.
+    now = connection.ops.adapt_datetimefield_value(get_adapter().now())
     sql = [
         f"SELECT 'one_on_one', o.id, o.starts_at, o.ends_at FROM {one} o "
         f"WHERE o.status IN ({placeholders(ACTIVE_VALUES)}) AND o.starts_at < %s AND o.ends_at > %s "
-        "AND (o.student_id = %s OR o.teacher_id = %s)"
+        "AND (o.student_id = %s OR o.teacher_id = %s) "
+        "AND (o.status = %s OR COALESCE(o.expires_at, o.starts_at) > %s)"
     ]
-    params: list[Any] = [*ACTIVE_VALUES, hi, lo, user_id, user_id]
+    params: list[Any] = [*ACTIVE_VALUES, hi, lo, user_id, user_id, _CONFIRMED, now]
     if exclude_one_on_one:
         sql[-1] += f" AND o.id NOT IN ({placeholders(exclude_one_on_one)})"
         params += list(exclude_one_on_one)
@@ -93,9 +99,11 @@ def _commitments_sql(
         f"SELECT 'group_booking', b.id, s.starts_at, s.ends_at FROM {seat} b "
         f"JOIN {session} s ON s.id = b.session_id "
         f"WHERE b.student_id = %s AND b.status IN ({placeholders(GROUP_COMMITTED)}) "
-        f"AND s.status IN ({live}) AND s.starts_at < %s AND s.ends_at > %s"
+        f"AND s.status IN ({live}) AND s.starts_at < %s AND s.ends_at > %s "
+        # A waitlist place ends when its session starts: nobody is promoted after that.
+        "AND (b.status = %s OR s.starts_at > %s)"
     )
-    params += [user_id, *GROUP_COMMITTED, *LIVE_SESSION, hi, lo]
+    params += [user_id, *GROUP_COMMITTED, *LIVE_SESSION, hi, lo, _SEAT_CONFIRMED, now]
     if exclude_group_bookings:
         sql[-1] += f" AND b.id NOT IN ({placeholders(exclude_group_bookings)})"
         params += list(exclude_group_bookings)

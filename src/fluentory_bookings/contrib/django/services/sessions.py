@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
@@ -25,7 +26,7 @@ from fluentory_bookings.contrib.django.services.group import (
 )
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import GROUP_COMMITTED, commitments
 from fluentory_bookings.contrib.django.signals import (
     group_booking_cancelled,
     send_on_commit,
@@ -34,8 +35,14 @@ from fluentory_bookings.contrib.django.signals import (
     session_updated,
 )
 from fluentory_bookings.core.approvals import Actor
-from fluentory_bookings.core.conflicts import check_conflicts
-from fluentory_bookings.core.errors import NotPermitted, PolicyViolation, SessionClosed
+from fluentory_bookings.core.conflicts import ConflictDetail, check_conflicts, find_conflicts
+from fluentory_bookings.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotPermitted,
+    PolicyViolation,
+    SessionClosed,
+)
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import BookingType, check_cancellable, require_booking_type
 from fluentory_bookings.core.seats import (
@@ -49,7 +56,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model
 
-__all__ = ["UPDATABLE_FIELDS", "cancel_session", "create_session", "update_session"]
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "cancel_session",
+    "check_new_session",
+    "create_session",
+    "update_session",
+]
 
 UPDATABLE_FIELDS = frozenset(
     {
@@ -112,6 +125,56 @@ def create_session(
         NotPermitted: ``teacher`` does not teach ``course``.
         Conflict: the teacher is already committed at that time.
     """
+    session = _unsaved_session(
+        course=course,
+        teacher=teacher,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        total_seats=total_seats,
+        enable_waitlist=enable_waitlist,
+        meeting_link=meeting_link,
+        timezone=timezone,
+        description=description,
+    )
+    with transaction.atomic(using=write_alias()):
+        lock_users(teacher)
+        _require_teacher_free(session)
+        session.save()
+        if not session.meeting_link:
+            # Asked once, for the session as written: a Zoom-style adapter creates a meeting.
+            generated = get_adapter().generate_meeting_link(session)
+            if generated:
+                session.meeting_link = inputs.meeting_link(generated, LiveClassSession)
+                session.save(update_fields=["meeting_link"])
+        send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
+    return session
+
+
+def check_new_session(**arguments: Any) -> None:
+    """Raise what :func:`create_session` would raise for ``arguments``, writing nothing.
+
+    For forms that show a refusal next to the fields before saving. The adapter is not asked
+    for a meeting link (that may create a meeting somewhere): only the real creation does.
+    The answer can go stale before the save, which decides again under its lock.
+    """
+    _require_teacher_free(_unsaved_session(**arguments))
+
+
+def _unsaved_session(
+    *,
+    course: Model,
+    teacher: AbstractBaseUser,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    total_seats: int = 10,
+    enable_waitlist: bool = False,
+    meeting_link: str = "",
+    timezone: str | tzinfo = "UTC",
+    description: str = "",
+) -> LiveClassSession:
+    """Every check of :func:`create_session` that needs no lock; the session, not saved."""
     adapter = get_adapter()
     title = inputs.text(title, LiveClassSession, "title", required=True)
     description = inputs.text(description, LiveClassSession, "description")
@@ -124,32 +187,27 @@ def create_session(
         raise NotPermitted(f"{teacher} does not teach {course}")
     if interval.start <= adapter.now():
         raise PolicyViolation("past", "a session must start in the future")
-    with transaction.atomic(using=write_alias()):
-        lock_users(teacher)
-        check_conflicts(
-            [interval],
-            commitments(teacher, "teacher", starts_at, ends_at, include_external=True),
-        )
-        session = LiveClassSession.objects.create(
-            course=course,
-            teacher=teacher,
-            title=title,
-            description=description,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            timezone=zone,
-            total_seats=seats,
-            enable_waitlist=bool(enable_waitlist),
-            meeting_link=link,
-            status=SessionStatus.SCHEDULED.value,
-        )
-        if not link:
-            generated = adapter.generate_meeting_link(session)
-            if generated:
-                session.meeting_link = inputs.meeting_link(generated, LiveClassSession)
-                session.save(update_fields=["meeting_link"])
-        send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
-    return session
+    return LiveClassSession(
+        course=course,
+        teacher=teacher,
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=zone,
+        total_seats=seats,
+        enable_waitlist=bool(enable_waitlist),
+        meeting_link=link,
+        status=SessionStatus.SCHEDULED.value,
+    )
+
+
+def _require_teacher_free(session: LiveClassSession) -> None:
+    start, end = session.starts_at, session.ends_at
+    check_conflicts(
+        [Interval(start, end)],
+        commitments(session.teacher, "teacher", start, end, include_external=True),
+    )
 
 
 @use_case
@@ -165,7 +223,9 @@ def update_session(
       ``booking_closed``).
     - ``starts_at``/``ends_at``: only before the session starts and while it is not cancelled
       or completed; the new times are validated like :func:`create_session`'s and checked
-      against the teacher's other commitments. Booked students keep their bookings.
+      against the teacher's other commitments and those of every student holding a seat or
+      a waitlist place: a move that would put one of them in two places at once is refused
+      with a ``Conflict`` that names them (``students``). Booked students keep their bookings.
     - ``meeting_link``, ``timezone``, ``title``, ``description``.
 
     Who may: a teacher of the course (the session's teacher included) or staff.
@@ -175,16 +235,23 @@ def update_session(
         commit if anything changed, and ``group_booking_promoted`` for each promotion.
 
     Raises:
-        TypeError: an unknown field.
+        InvalidInput: a field :func:`update_session` cannot change (``course``, ``teacher``,
+            ``seats_taken``, ``status``, ...); ``field`` names it.
         NotPermitted: ``by`` neither teaches the course nor is staff.
         InvalidInput: a bad ``title`` or ``description``, as in :func:`create_session`.
         InvalidSeats, LimitExceeded, SeatsBelowConfirmed: a bad ``total_seats``.
-        InvalidInterval, PolicyViolation (``"past"``), Conflict, SessionClosed: a bad time change.
+        InvalidInterval, PolicyViolation (``"past"``), SessionClosed: a bad time change.
+        Conflict: the new time overlaps the teacher's or a booked student's commitments.
         InvalidMeetingLink, InvalidTimezone: a bad link or zone.
     """
     unknown = sorted(set(changes) - UPDATABLE_FIELDS)
     if unknown:
-        raise TypeError(f"update_session() cannot change {', '.join(unknown)}")
+        raise InvalidInput(
+            f"update_session() cannot change {', '.join(unknown)}: a session keeps its course "
+            "and teacher (cancel it and create another), and its seats and status move only "
+            "through bookings",
+            field=unknown[0],
+        )
     fields: dict[str, Any] = {}
     if "meeting_link" in changes:
         fields["meeting_link"] = inputs.meeting_link(changes["meeting_link"], LiveClassSession)
@@ -204,8 +271,11 @@ def update_session(
             .get()
         )
         timing = "starts_at" in changes or "ends_at" in changes
+        seen: dict[Any, int] = {}
         if timing:
-            lock_users(teacher_id)
+            # A move is checked against the teacher's and every booked student's calendar.
+            seen = _booked(session.pk)
+            lock_users(teacher_id, *seen)
         current = lock_sessions([session.pk])[session.pk]
         _session_actor(adapter, by, current)
         now = adapter.now()
@@ -214,7 +284,11 @@ def update_session(
         if timing:
             interval = Interval(start, end)
             if (interval.start, interval.end) != (current.starts_at, current.ends_at):
-                _check_new_time(current, interval, now)
+                booked = _booked(current.pk)
+                # Who booked between the read above and the session lock: lock them too
+                # (out of the usual order, but only in that narrow window).
+                lock_users(*(set(booked) - set(seen)))
+                _check_new_time(current, interval, now, booked)
                 fields["starts_at"], fields["ends_at"] = start, end
         if "enable_waitlist" in changes:
             fields["enable_waitlist"] = bool(changes["enable_waitlist"])
@@ -226,6 +300,8 @@ def update_session(
             _copy(session, current)
             return current
         waitlist, stored = load_waitlist(current.pk)
+        if current.starts_at <= now:
+            waitlist = []  # new seats in a running class go to nobody waiting
         state = seat_state(
             current, enable_waitlist=fields.get("enable_waitlist", current.enable_waitlist)
         )
@@ -305,7 +381,15 @@ def _session_actor(adapter: DefaultBookingAdapter, by: Any, session: LiveClassSe
     raise NotPermitted("only a teacher of the course or staff may manage its sessions")
 
 
-def _check_new_time(session: LiveClassSession, interval: Interval, now: datetime) -> None:
+def _booked(session_id: int) -> dict[Any, int]:
+    """The students holding a seat or a waitlist place in a session: student id -> booking id."""
+    rows = Booking.objects.filter(session_id=session_id, status__in=GROUP_COMMITTED)
+    return dict(rows.values_list("student_id", "pk"))
+
+
+def _check_new_time(
+    session: LiveClassSession, interval: Interval, now: datetime, booked: dict[Any, int]
+) -> None:
     if session.status in {s.value for s in TERMINAL_SESSION_STATUSES}:
         raise SessionClosed(session.pk, session.status)
     if session.starts_at <= now:
@@ -316,6 +400,35 @@ def _check_new_time(session: LiveClassSession, interval: Interval, now: datetime
         session.teacher, "teacher", interval.start, interval.end, include_external=True
     )
     check_conflicts([interval], [c for c in found if c.ref != ("session", session.pk)])
+    clashes = []
+    for student_id, booking_id in booked.items():
+        theirs = commitments(
+            student_id,
+            "student",
+            interval.start,
+            interval.end,
+            exclude_group_bookings=(booking_id,),
+        )
+        clashes += [(student_id, d) for d in find_conflicts([interval], theirs)]
+    if clashes:
+        raise _students_conflict(clashes)
+
+
+def _students_conflict(clashes: list[tuple[Any, ConflictDetail]]) -> Conflict:
+    """A Conflict that names the booked students the move would double-book.
+
+    ``students`` lists their ids (``as_dict()`` carries it); each detail's ``party`` is
+    ``"student"`` and its ``ref`` the clashing commitment, as for any conflict.
+    """
+    ids = sorted({student_id for student_id, _ in clashes}, key=str)
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=ids)}
+    exc = Conflict([detail for _, detail in clashes])
+    exc.message = "the new time clashes with the calendars of booked students: " + ", ".join(
+        names.get(i, str(i)) for i in ids
+    )
+    exc.args = (exc.message,)
+    exc.students = ids  # type: ignore[attr-defined]
+    return exc
 
 
 def _differs(old: Any, new: Any) -> bool:
