@@ -15,6 +15,7 @@ from django.dispatch import receiver
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
 from fluentory_bookings.contrib.django.models.deletion import GOES_WITH_SESSION
+from fluentory_bookings.contrib.django.services.isolation import contention_as_try_again
 from fluentory_bookings.core.seats import SeatStatus
 
 
@@ -23,9 +24,11 @@ def release_group_booking(sender: type, instance: Booking, **kwargs: Any) -> Non
     # Cancelled is final, and a booking deleted with its session has nothing left to give back.
     if instance.status == SeatStatus.CANCELLED.value or getattr(instance, GOES_WITH_SESSION, False):
         return
-    services.release_deleted_booking(instance)
+    with contention_as_try_again():
+        services.release_deleted_booking(instance)
 
 
 @receiver(pre_delete, sender=OneOnOneBooking, dispatch_uid="fluentory_bookings.release_one_on_one")
 def release_one_on_one(sender: type, instance: OneOnOneBooking, **kwargs: Any) -> None:
-    services.release_deleted_one_on_one(instance)
+    with contention_as_try_again():
+        services.release_deleted_one_on_one(instance)

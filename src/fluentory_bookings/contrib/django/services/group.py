@@ -507,10 +507,8 @@ def apply_release(
             status=_CONFIRMED, promoted_at=now, waitlist_position=None, modified=timezone.now()
         )
     renumber(decision.waitlist, stored)
-    delta = len(promote_ids) - freed
-    updates = dict(fields or {})
-    if delta or decision.status.value != session.status or updates:
-        _move_seats(session, delta, decision.status, **updates)
+    # Always written, even for a waitlist that only moved up: see the waitlist path of _book.
+    _move_seats(session, len(promote_ids) - freed, decision.status, **dict(fields or {}))
     if not promote_ids:
         return []
     by_pk = {b.pk: b for b in Booking.objects.filter(pk__in=promote_ids)}
@@ -608,8 +606,10 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
         waitlist_joined_at=max(now, line["last"] or now),
         waitlist_position=line["waiting"] + 1,
     )
-    if decision.status.value != session.status:
-        _move_seats(session, 0, decision.status)
+    # Written even when nothing else changes: every change to a session's bookings updates the
+    # session row, so a decision made on an older snapshot (a deletion inside the host's
+    # transaction at REPEATABLE READ) fails to lock it instead of missing this row.
+    _move_seats(session, 0, decision.status)
     send_on_commit(group_booking_waitlisted, Booking, booking=booking, by=student)
     return booking
 

@@ -200,6 +200,25 @@ def _release(alias: str, keys: Iterable[int]) -> None:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+@contextmanager
+def contention_as_try_again() -> Iterator[None]:
+    """Turn a serialization failure or deadlock into :class:`TryAgain` where we cannot retry.
+
+    Work that runs inside a transaction the host opened (deleting rows: Django's deletion is
+    one transaction) cannot be run again by us; at REPEATABLE READ or SERIALIZABLE the host
+    gets a typed ``TryAgain("contention")``, its transaction rolls back, and it may run the
+    deletion again.
+    """
+    try:
+        yield
+    except DatabaseError as exc:
+        if _sqlstate(exc) not in _RETRYABLE:
+            raise
+        raise TryAgain(
+            "contention", "a concurrent booking changed the same rows: run this again"
+        ) from exc
+
+
 def _sqlstate(exc: BaseException) -> str | None:
     cause: BaseException | None = exc
     while cause is not None:

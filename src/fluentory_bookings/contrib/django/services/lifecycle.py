@@ -96,6 +96,8 @@ def _end_waitlist(session: LiveClassSession, now: datetime) -> int:
         waitlist_position=None,
         modified=timezone.now(),
     )
+    # Every change to a session's bookings updates the session row (see services.group._book).
+    LiveClassSession.objects.filter(pk=session.pk).update(modified=timezone.now())
     for b in ended:
         b.status, b.cancelled_at, b.waitlist_position = SeatStatus.CANCELLED.value, now, None
         b.session = session
