@@ -17,12 +17,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.functional import SimpleLazyObject
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models import TeacherAvailability
 from fluentory_bookings.contrib.django.services.locks import lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import MAX_LENGTH, Ask, commitments_of
 from fluentory_bookings.core.conflicts import Commitment
 from fluentory_bookings.core.errors import (
     BookingError,
@@ -50,6 +51,7 @@ DEFAULT_LISTING_WINDOW = timedelta(days=90)
 
 _KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
 _MAX_MINUTES = 32767  # PositiveSmallIntegerField on every database
+_MAX_SLOT_MINUTES = int(MAX_LENGTH.total_seconds()) // 60
 
 
 # --- publishing -------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ def set_availability(
             midnight.
         weekdays: 0 = Monday ... 6 = Sunday (weekly only).
         excluded_dates: Local dates without availability (weekly only).
-        slot_minutes: Length of one lesson.
+        slot_minutes: Length of one lesson, at most 1440 (a day).
         buffer_before_minutes, buffer_after_minutes: Free time the teacher keeps around each
             commitment.
 
@@ -121,14 +123,10 @@ def set_availability(
         "buffer_after_minutes": buffer_after_minutes,
     }
     for name, value in minutes.items():
-        low = 1 if name == "slot_minutes" else 0
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not low <= value <= _MAX_MINUTES
-        ):
+        low, high = (1, _MAX_SLOT_MINUTES) if name == "slot_minutes" else (0, _MAX_MINUTES)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidRule(
-                f"{name} must be a whole number from {low} to {_MAX_MINUTES}, not {value!r}",
+                f"{name} must be a whole number from {low} to {high}, not {value!r}",
                 field=name,
             )
     weekly = kind == AvailabilityKind.WEEKLY.value
@@ -195,14 +193,21 @@ class SlotContext:
         self, span: Interval, *, exclude_one_on_one: Sequence[int] = ()
     ) -> list[Commitment]:
         """The teacher's commitments near ``span`` (widened by the buffers)."""
+        return commitments_of([self.teacher_ask(span, exclude_one_on_one=exclude_one_on_one)])[0]
+
+    def teacher_ask(self, span: Interval, *, exclude_one_on_one: Sequence[int] = ()) -> Ask:
+        """What :meth:`teacher_busy` reads, to batch with other asks in one statement."""
+        av = self.availability
         gap = self.spec.gap
-        return commitments(
-            self.availability.teacher,
+        return Ask(
+            # Loaded only if the adapter looks at it (the default's get_external_busy does not).
+            SimpleLazyObject(lambda: av.teacher),
             "teacher",
             span.start - gap,
             span.end + gap,
             exclude_one_on_one=tuple(exclude_one_on_one),
             include_external=True,
+            user_id=av.teacher_id,
         )
 
 
@@ -213,6 +218,9 @@ def slot_context(availability: TeacherAvailability, course: Any = None) -> SlotC
     ``None`` for an availability open to every course the teacher teaches).
     """
     adapter = get_adapter()
+    if course is None and availability.course_id is not None:
+        # Loaded only if the adapter's get_deadlines looks at it (the default does not).
+        course = SimpleLazyObject(lambda: availability.course)
     deadlines = adapter.get_deadlines(course if course is not None else availability.course)
     return SlotContext(
         availability=availability,

@@ -22,12 +22,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django import signals
-from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
@@ -36,7 +36,11 @@ from fluentory_bookings.contrib.django.services.availability import (
     slot_context,
 )
 from fluentory_bookings.contrib.django.services.locks import lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import (
+    Ask,
+    commitments_of,
+    require_length,
+)
 from fluentory_bookings.core.approvals import (
     Actor,
     OneOnOneStatus,
@@ -131,10 +135,15 @@ def request_one_on_one(
         raise InvalidRule("availability has not been saved yet", field="availability")
     adapter = get_adapter()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), course_teacher_links_read_once():
             # Lock before the first read, so every read below sees the competitors' commits.
             lock_users(availability.teacher_id, student)
-            av = TeacherAvailability.objects.select_for_update().get(pk=availability.pk)
+            # The teacher and course come in the same round trip (the adapter is asked about both).
+            av = (
+                TeacherAvailability.objects.select_for_update(of=("self",))
+                .select_related("teacher", "course")
+                .get(pk=availability.pk)
+            )
             if av.teacher_id != availability.teacher_id:  # pragma: no cover - never reassigned
                 lock_users(av.teacher_id)
             if course is None:
@@ -143,6 +152,8 @@ def request_one_on_one(
             ctx = slot_context(av, course)
             check_bookable(starts_at, now=ctx.now, deadlines=ctx.deadlines)
             first = Interval(starts_at, starts_at + ctx.spec.length).to_utc()
+            # Only a row stored before the limit existed can be longer (conflict checks need it).
+            require_length(first.start, first.end, field="slot_minutes")
             if OneOnOneBooking.objects.filter(
                 availability_slot=av,
                 student=student,
@@ -163,8 +174,9 @@ def request_one_on_one(
             for occ, spec in zip(series, specs, strict=True):
                 slot_at(occ.start, windows, (), spec, now=ctx.now)
             # 2. Nothing the student or the teacher is committed to overlaps: all clashes at once.
-            teacher_busy = ctx.teacher_busy(span)
-            student_busy = commitments(student, "student", span.start, span.end)
+            student_busy, teacher_busy = commitments_of(
+                [Ask(student, "student", span.start, span.end), ctx.teacher_ask(span)]
+            )
             check_conflicts(series, _dedupe([*student_busy, *teacher_busy]))
             # 3. The teacher's buffers around their commitments are respected too.
             busy = [c.interval for c in teacher_busy]
@@ -312,25 +324,31 @@ def expire_pending_requests(now: datetime | None = None) -> int:
     ``one_on_one_expired`` (``by=None``) for each. Safe with several workers at once: on
     PostgreSQL each claims rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and the update is
     conditional on the row still being pending, so no request is expired (or signalled) twice.
+    Its cost follows the number of due requests, not the size of the table.
     """
     adapter = get_adapter()
     now = require_aware(now if now is not None else adapter.now(), "now")
     alias = router.db_for_write(OneOnOneBooking)
     skip_locked = connections[alias].features.has_select_for_update_skip_locked
-    due = Q(status=_S.PENDING.value) & (
-        Q(expires_at__lte=now) | Q(expires_at__isnull=True, starts_at__lte=now)
+    # The partial index fb_1on1_pending_due holds exactly the pending rows under this key, so
+    # each batch reads the due rows in index order and stops: no walk over the whole table.
+    # (Requests written without expires_at fall due when the lesson starts, as in _decide.)
+    pending = (
+        OneOnOneBooking.objects.using(alias)
+        .filter(status=_S.PENDING.value)
+        .alias(due_at=Coalesce("expires_at", "starts_at"))
+        .filter(due_at__lte=now)
+        .order_by("due_at")
     )
     total = 0
-    last_pk = 0
     while True:
         with transaction.atomic(using=alias):
-            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=last_pk).order_by("pk")
-            if skip_locked:
-                qs = qs.select_for_update(skip_locked=True)
+            qs = pending.select_for_update(skip_locked=True) if skip_locked else pending
+            # Every batch leaves the rows it read no longer pending, so the next one starts
+            # afresh from the index; no cursor is needed.
             rows = list(qs[:_EXPIRE_BATCH])
             if not rows:
                 return total
-            last_pk = rows[-1].pk
             for b in rows:
                 check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
             changed = (
@@ -398,7 +416,8 @@ def _lock_booking(booking: OneOnOneBooking) -> OneOnOneBooking:
 
 
 def _actor(adapter: Any, by: Any, booking: OneOnOneBooking) -> Actor:
-    actor = adapter.actor_for(by, student=booking.student, teacher=booking.teacher)
+    # Ids, not users: comparing them needs no round trip to load two user rows.
+    actor = adapter.actor_for(by, student=booking.student_id, teacher=booking.teacher_id)
     if actor is None:
         raise NotPermitted("this is not your booking")
     return Actor(actor)

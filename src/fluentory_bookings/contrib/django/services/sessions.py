@@ -23,7 +23,7 @@ from fluentory_bookings.contrib.django.services.group import (
     write_alias,
 )
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import commitments, require_length
 from fluentory_bookings.contrib.django.signals import (
     group_booking_cancelled,
     send_on_commit,
@@ -85,7 +85,8 @@ def create_session(
     Args:
         course: The host's course; its booking type must be ``group_session``.
         teacher: Who teaches it; must teach ``course`` (the adapter's ``is_teacher``).
-        starts_at, ends_at: Aware datetimes, ``ends_at`` after ``starts_at``, in the future.
+        starts_at, ends_at: Aware datetimes, ``ends_at`` after ``starts_at``, in the future, at
+            most :data:`~.schedule.MAX_LENGTH` (24 hours) apart.
         total_seats: Capacity, a positive ``int``.
         enable_waitlist: Whether students may wait for a seat once it is full.
         meeting_link: An ``https://`` URL, or ``""`` to ask the adapter's
@@ -98,7 +99,8 @@ def create_session(
         commit with ``session`` and ``by`` (the teacher).
 
     Raises:
-        InvalidInterval: a naive datetime, or ``ends_at`` not after ``starts_at``.
+        InvalidInterval: a naive datetime, ``ends_at`` not after ``starts_at``, or more than
+            24 hours after it.
         InvalidSeats: ``total_seats`` is not a positive ``int``.
         InvalidMeetingLink: the link is not an absolute ``https://`` URL.
         InvalidTimezone: ``timezone`` is not an IANA zone.
@@ -109,6 +111,7 @@ def create_session(
     """
     adapter = get_adapter()
     interval = Interval(starts_at, ends_at)
+    require_length(interval.start, interval.end)
     seats = validate_total_seats(total_seats)
     link = validate_meeting_link(meeting_link)
     zone = resolve_zone(timezone)
@@ -203,6 +206,7 @@ def update_session(
         end = changes.get("ends_at", current.ends_at)
         if timing:
             interval = Interval(start, end)
+            require_length(interval.start, interval.end)
             if (interval.start, interval.end) != (current.starts_at, current.ends_at):
                 _check_new_time(current, interval, now)
                 fields["starts_at"], fields["ends_at"] = start, end
