@@ -34,7 +34,7 @@ def require_length(start: datetime, end: datetime, field: str = "ends_at") -> No
     """Refuse an interval longer than :data:`MAX_LENGTH` (InvalidInterval naming ``field``)."""
     if end - start > MAX_LENGTH:
         raise InvalidInterval(
-            f"a booking may last at most {MAX_LENGTH}, not {end - start}",
+            f"a booking may last at most {_hours(MAX_LENGTH)}, not {_hours(end - start)}",
             start=start,
             end=end,
             field=field,
@@ -156,6 +156,10 @@ def _commitments_sql(connection: Any, i: int, ask: Ask) -> tuple[str, list[Any]]
     )
     params += [user_id, *LIVE_SESSION, *window]
     return " UNION ALL ".join(sql), params
+
+
+def _hours(length: timedelta) -> str:
+    return f"{length.total_seconds() / 3600:g} hours"
 
 
 def _aware(value: datetime) -> datetime:
