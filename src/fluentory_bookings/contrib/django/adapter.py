@@ -8,6 +8,9 @@ name your class in ``FLUENTORY_BOOKINGS_ADAPTER``. Never monkeypatch.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -84,15 +87,10 @@ class DefaultBookingAdapter:
     def get_teacher_approval_override(
         self, course: Model, teacher: AbstractBaseUser
     ) -> bool | None:
-        model = _course_teacher_model()
-        if model is None:
+        if _course_teacher_model() is None:
             return None
-        row = (
-            model._default_manager.filter(course=course, teacher=teacher)
-            .values_list("requires_booking_approval", flat=True)
-            .first()
-        )
-        return row
+        link = _course_teacher_link(course, teacher)
+        return link[0] if link else None
 
     def requires_approval(self, course: Model, teacher: AbstractBaseUser) -> bool:
         """Teacher override, else the course setting, else the platform default."""
@@ -110,9 +108,8 @@ class DefaultBookingAdapter:
         """Whether ``user`` teaches ``course``: a course/teacher row, else ``course.teacher``."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
-        model = _course_teacher_model()
-        if model is not None:
-            return bool(model._default_manager.filter(course=course, teacher=user).exists())
+        if _course_teacher_model() is not None:
+            return _course_teacher_link(course, user) is not None
         return bool(getattr(course, "teacher_id", None) == user.pk)
 
     def can_book(self, student: AbstractBaseUser, course: Model) -> bool:
@@ -157,3 +154,40 @@ def get_adapter() -> DefaultBookingAdapter:
 def _course_teacher_model() -> Any:
     label = app_settings.COURSE_TEACHER_MODEL
     return apps.get_model(label) if label else None
+
+
+_links: ContextVar[dict[tuple[Any, Any], tuple[bool | None] | None] | None] = ContextVar(
+    "fluentory_bookings_course_teacher_links", default=None
+)
+
+
+@contextmanager
+def course_teacher_links_read_once() -> Iterator[None]:
+    """Within the block, the default adapter reads each course/teacher link once.
+
+    A use case that asks both ``is_teacher`` and ``requires_approval`` about the same pair
+    (a 1:1 request) then costs one round trip for the link instead of two. Only for the length
+    of one use case: a link may change between calls.
+    """
+    token = _links.set({})
+    try:
+        yield
+    finally:
+        _links.reset(token)
+
+
+def _course_teacher_link(course: Any, teacher: Any) -> tuple[bool | None] | None:
+    """``(requires_booking_approval,)`` of the course/teacher row, or None if there is none."""
+    memo = _links.get()
+    key = (getattr(course, "pk", course), getattr(teacher, "pk", teacher))
+    if memo is not None and key in memo:
+        return memo[key]
+    found = list(
+        _course_teacher_model()
+        ._default_manager.filter(course=course, teacher=teacher)
+        .values_list("requires_booking_approval")[:1]
+    )
+    link = found[0] if found else None
+    if memo is not None:
+        memo[key] = link
+    return link

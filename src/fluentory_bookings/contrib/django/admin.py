@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from django import forms
 from fluentory_bookings.contrib.django import services
+from fluentory_bookings.contrib.django.admin_lists import ScalableAdmin
 from fluentory_bookings.contrib.django.models import (
     Booking,
     BookingReminder,
@@ -155,7 +156,7 @@ class LiveClassSessionForm(forms.ModelForm):
 
 
 @admin.register(LiveClassSession)
-class LiveClassSessionAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+class LiveClassSessionAdmin(ServiceFormAdminMixin, ScalableAdmin):
     form = LiveClassSessionForm
     list_display = [
         "title",
@@ -171,6 +172,7 @@ class LiveClassSessionAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "teacher__username", "teacher__email"]
     list_select_related = ["course", "teacher"]
     date_hierarchy = "starts_at"
+    sortable_by = ["starts_at"]  # fb_session_start; the other columns have no index to sort on
     readonly_fields = ["status", "seats_taken", "remaining_seats"]
     raw_id_fields = ["teacher"]
     actions = ["cancel_sessions"]
@@ -236,8 +238,10 @@ class ReadOnlyBookingAdminMixin:
 
 
 @admin.register(Booking)
-class BookingAdmin(ReadOnlyBookingAdminMixin, admin.ModelAdmin):
+class BookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
     list_display = ["student", "session", "status", "waitlist_position", "created"]
+    ordering = ["-pk"]  # newest first, read backwards along the primary key
+    sortable_by: list[str] = []
     list_filter = ["status", "session__course"]
     search_fields = ["student__username", "student__email", "session__title"]
     list_select_related = ["student", "session"]
@@ -318,7 +322,7 @@ class TeacherAvailabilityForm(forms.ModelForm):
 
 
 @admin.register(TeacherAvailability)
-class TeacherAvailabilityAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
+class TeacherAvailabilityAdmin(ServiceFormAdminMixin, ScalableAdmin):
     form = TeacherAvailabilityForm
     list_display = [
         "teacher",
@@ -350,12 +354,13 @@ class TeacherAvailabilityAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OneOnOneBooking)
-class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, admin.ModelAdmin):
+class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
     list_display = ["student", "teacher", "course", "starts_at", "status", "is_recurring"]
     list_filter = ["status", "is_recurring", "course"]
     search_fields = ["student__username", "student__email", "teacher__username", "teacher__email"]
     list_select_related = ["student", "teacher", "course"]
     date_hierarchy = "starts_at"
+    sortable_by = ["starts_at"]  # fb_1on1_start
     actions = ["approve", "decline", "cancel", "mark_completed", "mark_no_show"]
 
     @admin.action(description=_("Approve selected requests"))
@@ -410,7 +415,7 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BookingReminder)
-class BookingReminderAdmin(admin.ModelAdmin):
+class BookingReminderAdmin(ScalableAdmin):
     list_display = ["remind_at", "sent_at", "group_booking", "one_on_one_booking"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = [
@@ -420,4 +425,7 @@ class BookingReminderAdmin(admin.ModelAdmin):
         "one_on_one_booking__teacher",
     ]
     raw_id_fields = ["group_booking", "one_on_one_booking"]
-    date_hierarchy = "remind_at"
+    # Newest first along the primary key; no date drill-down, which would need a remind_at index
+    # that every reminder write pays for.
+    ordering = ["-pk"]
+    sortable_by: list[str] = []

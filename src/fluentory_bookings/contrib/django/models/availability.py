@@ -35,6 +35,7 @@ class TeacherAvailability(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="availabilities",
         verbose_name=_("teacher"),
+        db_index=False,  # fb_avail_teacher_active leads with it
     )
     course = models.ForeignKey(
         course_model_label(),
@@ -43,6 +44,7 @@ class TeacherAvailability(TimeStampedModel):
         blank=True,
         related_name="teacher_availabilities",
         verbose_name=_("course"),
+        db_index=False,  # fb_avail_course_active leads with it
         help_text=_("Empty: bookable for every 1:1 course the teacher teaches."),
     )
     timezone = TimeZoneField(_("time zone"), use_pytz=False)

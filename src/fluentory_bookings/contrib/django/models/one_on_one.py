@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from model_utils.models import TimeStampedModel
 
@@ -16,7 +17,7 @@ from fluentory_bookings.contrib.django.conf import course_model_label
 from fluentory_bookings.contrib.django.models.availability import TeacherAvailability
 from fluentory_bookings.contrib.django.models.deletion import protect_upcoming_lessons
 from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
-from fluentory_bookings.core.approvals import ACTIVE_ONE_ON_ONE_STATUSES
+from fluentory_bookings.core.approvals import ACTIVE_ONE_ON_ONE_STATUSES, OneOnOneStatus
 from fluentory_bookings.core.links import MeetingProvider, meeting_provider
 
 if TYPE_CHECKING:
@@ -63,12 +64,14 @@ class OneOnOneBooking(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="one_on_one_bookings",
         verbose_name=_("student"),
+        db_index=False,  # fb_1on1_student leads with it
     )
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=protect_upcoming_lessons,
         related_name="taught_one_on_one_bookings",
         verbose_name=_("teacher"),
+        db_index=False,  # fb_1on1_teacher leads with it
     )
     course = models.ForeignKey(
         course_model_label(),
@@ -78,14 +81,12 @@ class OneOnOneBooking(TimeStampedModel):
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=OneOnOneStatusChoices.choices, db_index=True
-    )
+    status = models.CharField(_("status"), max_length=20, choices=OneOnOneStatusChoices.choices)
     meeting_link = models.URLField(
         _("meeting link"), max_length=500, blank=True, validators=[validate_https_meeting_link]
     )
     is_recurring = models.BooleanField(_("part of a recurring series"), default=False)
-    series_id = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
+    series_id = models.UUIDField(_("series"), null=True, blank=True)
     requested_at = models.DateTimeField(_("requested at"))
     expires_at = models.DateTimeField(_("pending request expires at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -119,7 +120,19 @@ class OneOnOneBooking(TimeStampedModel):
         indexes = [
             models.Index(fields=["teacher", "status", "starts_at"], name="fb_1on1_teacher"),
             models.Index(fields=["student", "status", "starts_at"], name="fb_1on1_student"),
-            models.Index(fields=["status", "expires_at"], name="fb_1on1_pending_expiry"),
+            # Only pending rows, keyed by when they fall due: the expiry job reads the due
+            # ones in order and stops, whatever the size of the table.
+            models.Index(
+                Coalesce("expires_at", "starts_at"),
+                name="fb_1on1_pending_due",
+                condition=Q(status=OneOnOneStatus.PENDING.value),
+            ),
+            # Most 1:1s are no series: leave their NULLs out of the index.
+            models.Index(
+                fields=["series_id"], name="fb_1on1_series", condition=Q(series_id__isnull=False)
+            ),
+            # The default ordering and the admin's date drill-down read by time alone.
+            models.Index(fields=["starts_at"], name="fb_1on1_start"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ class BookingReminder(models.Model):
         blank=True,
         related_name="reminders",
         verbose_name=_("group session booking"),
+        db_index=False,  # fb_reminder_unique_group leads with it
     )
     one_on_one_booking = models.ForeignKey(
         OneOnOneBooking,
@@ -28,6 +29,7 @@ class BookingReminder(models.Model):
         blank=True,
         related_name="reminders",
         verbose_name=_("1:1 booking"),
+        db_index=False,  # fb_reminder_unique_one_on_one leads with it
     )
     remind_at = models.DateTimeField(_("remind at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

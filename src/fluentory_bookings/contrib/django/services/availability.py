@@ -16,14 +16,15 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import transaction
+from django.utils.functional import SimpleLazyObject
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
-from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
+from fluentory_bookings.contrib.django.models import TeacherAvailability
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import MAX_LENGTH, Ask, commitments_of
 from fluentory_bookings.core.conflicts import Commitment
 from fluentory_bookings.core.errors import (
     BookingError,
@@ -50,7 +51,7 @@ DEFAULT_LISTING_WINDOW = timedelta(days=90)
 
 _ZERO = timedelta(0)
 _KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
-_MAX_MINUTES = 32767  # PositiveSmallIntegerField on every database
+_MAX_DAY_MINUTES = int(MAX_LENGTH.total_seconds()) // 60
 
 
 # --- publishing -------------------------------------------------------------------------------
@@ -93,9 +94,9 @@ def set_availability(
             midnight.
         weekdays: 0 = Monday ... 6 = Sunday (weekly only).
         excluded_dates: Local dates without availability (weekly only).
-        slot_minutes: Length of one lesson.
+        slot_minutes: Length of one lesson, at most 1440 (a day).
         buffer_before_minutes, buffer_after_minutes: Free time the teacher keeps around each
-            commitment.
+            commitment, at most 1440 each.
 
     Raises:
         InvalidTimezone: ``timezone`` is not an IANA zone (``field="timezone"``); a
@@ -127,14 +128,11 @@ def set_availability(
         "buffer_after_minutes": buffer_after_minutes,
     }
     for name, value in minutes.items():
-        low = 1 if name == "slot_minutes" else 0
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not low <= value <= _MAX_MINUTES
-        ):
+        # A lesson and a buffer last at most MAX_LENGTH: conflict checks read that far only.
+        low, high = (1 if name == "slot_minutes" else 0), _MAX_DAY_MINUTES
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidRule(
-                f"{name} must be a whole number from {low} to {_MAX_MINUTES}, not {value!r}",
+                f"{name} must be a whole number from {low} to {high}, not {value!r}",
                 field=name,
             )
     weekly = kind == AvailabilityKind.WEEKLY.value
@@ -202,8 +200,6 @@ class SlotContext:
     spec: SlotSpec
     deadlines: Deadlines
     now: datetime
-    buffers: Mapping[int, tuple[timedelta, timedelta]]
-    """Every availability of the teacher: pk -> (buffer before, buffer after)."""
 
     @property
     def own_buffers(self) -> tuple[timedelta, timedelta]:
@@ -216,32 +212,48 @@ class SlotContext:
 
     def teacher_busy(
         self, span: Interval, *, exclude_one_on_one: Sequence[int] = ()
-    ) -> list[Commitment]:
-        """The teacher's commitments whose buffers or ours can reach ``span``."""
+    ) -> tuple[list[Commitment], dict[int, tuple[int, int]]]:
+        """The teacher's commitments whose buffers or ours can reach ``span``, and the buffers
+        of the lessons among them (see :meth:`blocked`)."""
+        ask = self.teacher_ask(span, exclude_one_on_one=exclude_one_on_one)
+        return commitments_of([ask])[0], ask.lesson_buffers or {}
+
+    def teacher_ask(self, span: Interval, *, exclude_one_on_one: Sequence[int] = ()) -> Ask:
+        """What :meth:`teacher_busy` reads, to batch with other asks in one statement."""
+        av = self.availability
         before, after = self.own_buffers
-        widest = max((max(b) for b in self.buffers.values()), default=_ZERO)
-        reach = widest + before + after
-        return commitments(
-            self.availability.teacher,
+        # No buffer is longer than MAX_LENGTH (set_availability refuses it), so nothing further
+        # away can reach the span: no need to read the teacher's availabilities first.
+        reach = MAX_LENGTH + before + after
+        return Ask(
+            # Loaded only if the adapter looks at it (the default's get_external_busy does not).
+            SimpleLazyObject(lambda: av.teacher),
             "teacher",
             span.start - reach,
             span.end + reach,
             exclude_one_on_one=tuple(exclude_one_on_one),
             include_external=True,
+            user_id=av.teacher_id,
+            lesson_buffers={},
         )
 
-    def blocked(self, busy: Sequence[Commitment]) -> list[Interval]:
+    def blocked(
+        self, busy: Sequence[Commitment], lesson_buffers: Mapping[int, tuple[int, int]]
+    ) -> list[Interval]:
         """``busy`` as the spans where no slot of this availability may lie.
 
         A slot ``[s, e)`` with its buffers ``(b, a)`` meets a commitment ``[c0, c1)`` with its
         buffers ``(cb, ca)`` exactly when ``[s - b, e + a)`` overlaps ``[c0 - cb, c1 + ca)``,
-        that is when ``[s, e)`` overlaps ``[c0 - cb - a, c1 + ca + b)``.
+        that is when ``[s, e)`` overlaps ``[c0 - cb - a, c1 + ca + b)``. A lesson the teacher
+        gives keeps the buffers of the availability it was booked through (``lesson_buffers``,
+        in minutes, as :meth:`teacher_busy` returns them); anything else counts with ours.
         """
         before, after = self.own_buffers
-        taught = _availability_of_lessons(self.availability.teacher_id, busy)
         out = []
         for c in busy:
-            own_b, own_a = self.buffers.get(taught.get(_lesson_pk(c)), self.own_buffers)
+            pk = _lesson_pk(c)
+            found = None if pk is None else lesson_buffers.get(pk)
+            own_b, own_a = self.own_buffers if found is None else map(_minutes, found)
             out.append(
                 Interval.unchecked(
                     c.interval.start - own_b - after, c.interval.end + own_a + before
@@ -257,17 +269,16 @@ def slot_context(availability: TeacherAvailability, course: Any = None) -> SlotC
     ``None`` for an availability open to every course the teacher teaches).
     """
     adapter = get_adapter()
+    if course is None and availability.course_id is not None:
+        # Loaded only if the adapter's get_deadlines looks at it (the default does not).
+        course = SimpleLazyObject(lambda: availability.course)
     deadlines = adapter.get_deadlines(course if course is not None else availability.course)
     spec = replace(availability.slot_spec(), buffer_before=_ZERO, buffer_after=_ZERO)
-    rows = TeacherAvailability.objects.filter(teacher_id=availability.teacher_id).values_list(
-        "pk", "buffer_before_minutes", "buffer_after_minutes"
-    )
     return SlotContext(
         availability=availability,
         spec=spec,
         deadlines=deadlines,
         now=require_aware(adapter.now(), "now"),
-        buffers={pk: (_minutes(b), _minutes(a)) for pk, b, a in rows},
     )
 
 
@@ -310,7 +321,7 @@ def open_slots_for(
     if not windows:
         return []
     span = Interval(min(w.start for w in windows), max(w.end for w in windows))
-    busy = ctx.blocked(ctx.teacher_busy(span))
+    busy = ctx.blocked(*ctx.teacher_busy(span))
     slots = [
         s
         for s in open_slots(windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
@@ -396,7 +407,7 @@ def require_open_slot(ctx: SlotContext, starts_at: datetime) -> Interval:
     start = require_aware(starts_at, "starts_at").astimezone(UTC)  # real length, see request
     probe = Interval(start, start + ctx.spec.length)
     windows = ctx.windows(probe)
-    busy = ctx.blocked(ctx.teacher_busy(probe))
+    busy = ctx.blocked(*ctx.teacher_busy(probe))
     return slot_at(start, windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
 
 
@@ -410,22 +421,6 @@ def _minutes(value: int) -> timedelta:
 def _lesson_pk(c: Commitment) -> int | None:
     kind, pk = c.ref if isinstance(c.ref, tuple) else (None, None)
     return pk if kind == "one_on_one" else None
-
-
-def _availability_of_lessons(teacher_id: Any, busy: Sequence[Commitment]) -> dict[Any, int]:
-    """Lesson pk -> the availability it was booked through, for the lessons the teacher gives.
-
-    A lesson the teacher takes as a student is someone else's availability: its buffers are
-    that teacher's, so it counts like any other commitment.
-    """
-    pks = [pk for pk in map(_lesson_pk, busy) if pk is not None]
-    if not pks:
-        return {}
-    return dict(
-        OneOnOneBooking.objects.filter(pk__in=pks, teacher_id=teacher_id).values_list(
-            "pk", "availability_slot_id"
-        )
-    )
 
 
 def _weekdays(values: Iterable[Any]) -> set[int]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Case, Count, F, Max, PositiveIntegerField, Value, When
 from django.utils import timezone
 
@@ -622,7 +622,7 @@ def _book_open_seat(
     Core decides on the unlocked read; the conditional UPDATE then writes only if that
     decision's premises still hold: same status and times, and at least one seat left free
     *after* ours, so the session stays ``scheduled`` exactly as core derived. Under contention
-    this keeps the row lock to UPDATE + INSERT + COMMIT, as short as a bare seat counter's.
+    this keeps the row lock to the write and the COMMIT (see :func:`_insert_with_spare_seat`).
     Anything else (the last seat, the waitlist, a closed session) returns None: the locked
     path decides again.
     """
@@ -632,22 +632,61 @@ def _book_open_seat(
     if decision.outcome is not SeatStatus.CONFIRMED or decision.status is not _SCHEDULED:
         return None
     lock_session_keys([unlocked.pk])
-    taken = LiveClassSession.objects.filter(
-        pk=unlocked.pk,
-        status=_SCHEDULED.value,
-        starts_at=unlocked.starts_at,
-        ends_at=unlocked.ends_at,
-        seats_taken__lt=F("total_seats") - 1,
-    ).update(seats_taken=F("seats_taken") + 1, modified=timezone.now())
-    if not taken:
+    booking = Booking(session=unlocked, student=student, status=_CONFIRMED)
+    if not _insert_with_spare_seat(unlocked, booking):
         return None
     # The counter moved under us: defer it, so Django reads it afresh on first access instead
     # of showing the stale value (and costs nothing when nobody looks).
     for name in ("seats_taken", "modified"):
         unlocked.__dict__.pop(name, None)
-    booking = Booking.objects.create(session=unlocked, student=student, status=_CONFIRMED)
     send_on_commit(group_booking_confirmed, Booking, booking=booking, by=student)
     return booking
+
+
+def _insert_with_spare_seat(unlocked: LiveClassSession, booking: Booking) -> bool:
+    """Take a seat of ``unlocked`` if one stays free after it, and insert ``booking``; or neither.
+
+    On PostgreSQL both writes are one statement (the UPDATE in a CTE): the session row, which
+    every booking of this session waits for, is then locked for that statement and the COMMIT,
+    with no round trip or Python in between. Elsewhere, the UPDATE then the INSERT.
+    """
+    alias = write_alias()
+    connection = connections[alias]
+    stamp = timezone.now()
+    premises = {
+        "pk": unlocked.pk,
+        "status": _SCHEDULED.value,
+        "starts_at": unlocked.starts_at,
+        "ends_at": unlocked.ends_at,
+    }
+    if connection.vendor != "postgresql":
+        taken = LiveClassSession.objects.filter(
+            seats_taken__lt=F("total_seats") - 1, **premises
+        ).update(seats_taken=F("seats_taken") + 1, modified=stamp)
+        if taken:
+            booking.save(force_insert=True, using=alias)
+        return bool(taken)
+    q = connection.ops.quote_name
+    fields = [f for f in Booking._meta.local_concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(booking, add=True), connection) for f in fields]
+    sql = (
+        f"WITH seat AS (UPDATE {q(LiveClassSession._meta.db_table)} "
+        "SET seats_taken = seats_taken + 1, modified = %s "
+        "WHERE id = %s AND status = %s AND starts_at = %s AND ends_at = %s "
+        "AND seats_taken < total_seats - 1 RETURNING id) "
+        f"INSERT INTO {q(Booking._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+        f"SELECT {', '.join(f'CAST(%s AS {f.cast_db_type(connection)})' for f in fields)} "
+        "FROM seat RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stamp, *premises.values(), *values])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    booking.pk = row[0]
+    booking._state.adding = False
+    booking._state.db = alias
+    return True
 
 
 def _student_conflict(student: Any, start: datetime, end: datetime) -> Conflict | None:

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django import signals
-from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
@@ -39,7 +39,11 @@ from fluentory_bookings.contrib.django.services.availability import (
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
-from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.schedule import (
+    Ask,
+    commitments_of,
+    require_length,
+)
 from fluentory_bookings.core.approvals import (
     Actor,
     OneOnOneStatus,
@@ -140,10 +144,15 @@ def request_one_on_one(
         raise InvalidRule("availability has not been saved yet", field="availability")
     adapter = get_adapter()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), course_teacher_links_read_once():
             # Lock before the first read, so every read below sees the competitors' commits.
             lock_users(availability.teacher_id, student)
-            av = TeacherAvailability.objects.select_for_update().get(pk=availability.pk)
+            # The teacher and course come in the same round trip (the adapter is asked about both).
+            av = (
+                TeacherAvailability.objects.select_for_update(of=("self",))
+                .select_related("teacher", "course")
+                .get(pk=availability.pk)
+            )
             if av.teacher_id != availability.teacher_id:  # pragma: no cover - never reassigned
                 lock_users(av.teacher_id)
             if course is None:
@@ -155,6 +164,8 @@ def request_one_on_one(
             # shrink by a DST shift of whatever zone ``starts_at`` carries.
             start = starts_at.astimezone(UTC)
             first = Interval(start, start + ctx.spec.length)
+            # Only a row stored before the limit existed can be longer (conflict checks need it).
+            require_length(first.start, first.end, field="slot_minutes")
             series = weekly_series(first, str(av.timezone), weeks=weeks)
             span = Interval(series[0].start, series[-1].end)
             # The teacher's rows the database still counts as active around the series. Those
@@ -188,11 +199,13 @@ def request_one_on_one(
             for occ, dl in zip(series, deadlines, strict=True):
                 slot_at(occ.start, windows, (), ctx.spec, now=ctx.now, deadlines=dl)
             # 2. Nothing the student or the teacher is committed to overlaps: all clashes at once.
-            teacher_busy = ctx.teacher_busy(span)
-            student_busy = commitments(student, "student", span.start, span.end)
+            teacher_ask = ctx.teacher_ask(span)
+            student_busy, teacher_busy = commitments_of(
+                [Ask(student, "student", span.start, span.end), teacher_ask]
+            )
             check_conflicts(series, _dedupe([*student_busy, *teacher_busy]))
             # 3. The teacher's buffers around their commitments are respected too.
-            busy = ctx.blocked(teacher_busy)
+            busy = ctx.blocked(teacher_busy, teacher_ask.lesson_buffers or {})
             for occ, dl in zip(series, deadlines, strict=True):
                 slot_at(occ.start, windows, busy, ctx.spec, now=ctx.now, deadlines=dl)
 
@@ -377,27 +390,34 @@ def expire_pending_requests(now: datetime | None = None) -> int:
     ``one_on_one_expired`` (``by=None``) for each. Safe with several workers at once: on
     PostgreSQL each claims rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and the update is
     conditional on the row still being pending, so no request is expired (or signalled) twice.
+    Its cost follows the number of due requests, not the size of the table.
     """
     adapter = get_adapter()
     now = require_aware(now if now is not None else adapter.now(), "now")
     alias = router.db_for_write(OneOnOneBooking)
     skip_locked = connections[alias].features.has_select_for_update_skip_locked
-    due = Q(status=_S.PENDING.value) & (
-        Q(expires_at__lte=now) | Q(expires_at__isnull=True, starts_at__lte=now)
+    # The partial index fb_1on1_pending_due holds exactly the pending rows under this key, so
+    # each batch reads the due rows in index order and stops: no walk over the whole table.
+    # (Requests written without expires_at fall due when the lesson starts, as in _decide.)
+    pending = (
+        OneOnOneBooking.objects.using(alias)
+        .filter(status=_S.PENDING.value)
+        .alias(due_at=Coalesce("expires_at", "starts_at"))
+        .filter(due_at__lte=now)
+        .order_by("due_at")
     )
 
     # One batch is one decision: retried whole on a serialization failure (see .isolation),
     # so the count only ever adds batches that committed.
     @use_case
-    def batch(after: int) -> tuple[int, int] | None:
+    def batch() -> int | None:
         with transaction.atomic(using=alias):
-            qs = OneOnOneBooking.objects.using(alias).filter(due, pk__gt=after).order_by("pk")
-            if skip_locked:
-                qs = qs.select_for_update(skip_locked=True)
+            qs = pending.select_for_update(skip_locked=True) if skip_locked else pending
+            # Every batch leaves the rows it read no longer pending, so the next one starts
+            # afresh from the index; no cursor is needed.
             rows = list(qs[:_EXPIRE_BATCH])
             if not rows:
                 return None
-            last_pk = rows[-1].pk
             for b in rows:
                 check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
             changed = (
@@ -418,13 +438,11 @@ def expire_pending_requests(now: datetime | None = None) -> int:
                 b.status = _S.EXPIRED.value
                 b.decided_at = now
                 _send(signals.one_on_one_expired, b, None)
-            return len(rows), last_pk
+            return len(rows)
 
     total = 0
-    last_pk = 0
-    while (done := batch(last_pk)) is not None:
-        count, last_pk = done
-        total += count
+    while (done := batch()) is not None:
+        total += done
     return total
 
 
@@ -472,7 +490,8 @@ def _lock_booking(booking: OneOnOneBooking) -> OneOnOneBooking:
 
 
 def _actor(adapter: Any, by: Any, booking: OneOnOneBooking) -> Actor:
-    actor = adapter.actor_for(by, student=booking.student, teacher=booking.teacher)
+    # Ids, not users: comparing them needs no round trip to load two user rows.
+    actor = adapter.actor_for(by, student=booking.student_id, teacher=booking.teacher_id)
     if actor is None:
         raise NotPermitted("this is not your booking")
     return Actor(actor)

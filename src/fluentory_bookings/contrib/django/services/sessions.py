@@ -26,7 +26,11 @@ from fluentory_bookings.contrib.django.services.group import (
 )
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
-from fluentory_bookings.contrib.django.services.schedule import GROUP_COMMITTED, commitments
+from fluentory_bookings.contrib.django.services.schedule import (
+    GROUP_COMMITTED,
+    commitments,
+    require_length,
+)
 from fluentory_bookings.contrib.django.signals import (
     group_booking_cancelled,
     send_on_commit,
@@ -98,7 +102,8 @@ def create_session(
     Args:
         course: The host's course; its booking type must be ``group_session``.
         teacher: Who teaches it; must teach ``course`` (the adapter's ``is_teacher``).
-        starts_at, ends_at: Aware datetimes, ``ends_at`` after ``starts_at``, in the future.
+        starts_at, ends_at: Aware datetimes, ``ends_at`` after ``starts_at``, in the future, at
+            most :data:`~.schedule.MAX_LENGTH` (24 hours) apart.
         total_seats: Capacity, a positive ``int``.
         enable_waitlist: Whether students may wait for a seat once it is full.
         meeting_link: An ``https://`` URL, or ``""`` to ask the adapter's
@@ -113,7 +118,8 @@ def create_session(
     Raises:
         InvalidInput: ``title`` is not text, blank or longer than 200 characters, or
             ``description`` is not text (``field`` says which).
-        InvalidInterval: a naive datetime, or ``ends_at`` not after ``starts_at``.
+        InvalidInterval: a naive datetime, ``ends_at`` not after ``starts_at``, or more than
+            24 hours after it.
         InvalidSeats: ``total_seats`` is not a positive ``int``.
         LimitExceeded: ``total_seats`` is over 2,147,483,647 (what the column holds).
         InvalidMeetingLink: the link (given or the adapter's) is not an absolute ``https://``
@@ -179,6 +185,7 @@ def _unsaved_session(
     title = inputs.text(title, LiveClassSession, "title", required=True)
     description = inputs.text(description, LiveClassSession, "description")
     interval = Interval(starts_at, ends_at)
+    require_length(interval.start, interval.end)
     seats = inputs.seats(total_seats)
     link = inputs.meeting_link(meeting_link, LiveClassSession)
     zone = inputs.zone(timezone)
@@ -283,6 +290,7 @@ def update_session(
         end = changes.get("ends_at", current.ends_at)
         if timing:
             interval = Interval(start, end)
+            require_length(interval.start, interval.end)
             if (interval.start, interval.end) != (current.starts_at, current.ends_at):
                 booked = _booked(current.pk)
                 # Who booked between the read above and the session lock: lock them too
