@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
+from django.dispatch import Signal
 from django.utils import timezone
 
+from fluentory_bookings.contrib.django import signals
 from lms.adapter import LmsBookingAdapter
 from lms.models import Course, CourseTeacher, Enrollment
 
@@ -139,3 +142,35 @@ def clock(settings):
 
     yield move_to
     ClockAdapter.frozen_at = None
+
+
+@pytest.fixture
+def group(make_course, teacher):
+    """A group-session course taught by ``teacher``."""
+    return make_course("group_session", teacher=teacher)
+
+
+@pytest.fixture
+def sent(django_capture_on_commit_callbacks):
+    """``with sent() as got:`` collects (signal name, booking or session pk, by) for every
+    signal of the app sent in the block, after its commit."""
+
+    @contextmanager
+    def run() -> Iterator[list[tuple[str, Any, Any]]]:
+        got: list[tuple[str, Any, Any]] = []
+        names = {s: n for n in dir(signals) if isinstance(s := getattr(signals, n), Signal)}
+
+        def receiver(signal: Signal, sender: type, **kwargs: Any) -> None:
+            obj = kwargs.get("booking") or kwargs.get("session")
+            got.append((names[signal], obj.pk, kwargs.get("by")))
+
+        for s in names:
+            s.connect(receiver, weak=False, dispatch_uid="tests-sent")
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield got
+        finally:
+            for s in names:
+                s.disconnect(dispatch_uid="tests-sent")
+
+    return run

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import random
 import time as clock
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import time, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import ProtectedError
-from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
-from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.models import (
     Booking,
     BookingReminder,
@@ -43,44 +39,6 @@ from lms.models import Course
 from tests.django.when import at, day
 
 pytestmark = pytest.mark.django_db
-
-ALL_SIGNALS = (
-    signals.group_booking_cancelled,
-    signals.group_booking_promoted,
-    signals.group_waitlist_left,
-    signals.session_cancelled,
-    signals.one_on_one_cancelled,
-)
-
-
-@pytest.fixture
-def sent(django_capture_on_commit_callbacks):
-    """Collect (signal name, booking or session pk, by) for the signals sent in the block."""
-
-    @contextmanager
-    def run() -> Iterator[list[tuple[str, Any, Any]]]:
-        got: list[tuple[str, Any, Any]] = []
-        names = {s: n for n in dir(signals) if isinstance(s := getattr(signals, n), Signal)}
-
-        def receiver(signal: Signal, sender: type, **kwargs: Any) -> None:
-            obj = kwargs.get("booking") or kwargs.get("session")
-            got.append((names[signal], obj.pk, kwargs.get("by")))
-
-        for s in ALL_SIGNALS:
-            s.connect(receiver, weak=False, dispatch_uid="test-deletion")
-        try:
-            with django_capture_on_commit_callbacks(execute=True):
-                yield got
-        finally:
-            for s in ALL_SIGNALS:
-                s.disconnect(dispatch_uid="test-deletion")
-
-    return run
-
-
-@pytest.fixture
-def group(make_course, teacher):
-    return make_course("group_session", teacher=teacher)
 
 
 @pytest.fixture

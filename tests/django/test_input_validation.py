@@ -67,11 +67,6 @@ def rows() -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def group(make_course, teacher):
-    return make_course("group_session", teacher=teacher)
-
-
-@pytest.fixture
 def new_session(group, teacher, soon):
     def create(**changes):
         fields = {

@@ -5,15 +5,12 @@ both kinds of booking."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import time, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
-from django.dispatch import Signal
 
 from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.models import (
@@ -44,37 +41,7 @@ from tests.django.when import at, day
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent(django_capture_on_commit_callbacks):
-    """(signal name, object pk, by) of every signal sent in the block, after its commit."""
-
-    @contextmanager
-    def run() -> Iterator[list[tuple[str, Any, Any]]]:
-        got: list[tuple[str, Any, Any]] = []
-        names = {s: n for n in dir(signals) if isinstance(s := getattr(signals, n), Signal)}
-
-        def receiver(signal: Signal, sender: type, **kwargs: Any) -> None:
-            obj = kwargs.get("booking") or kwargs.get("session")
-            got.append((names[signal], obj.pk, kwargs.get("by")))
-
-        for s in names:
-            s.connect(receiver, weak=False, dispatch_uid="test-lifecycle")
-        try:
-            with django_capture_on_commit_callbacks(execute=True):
-                yield got
-        finally:
-            for s in names:
-                s.disconnect(dispatch_uid="test-lifecycle")
-
-    return run
-
-
 # --- group sessions: an end, and no promotion into a running class ------------------------------
-
-
-@pytest.fixture
-def group(make_course, teacher):
-    return make_course("group_session", teacher=teacher)
 
 
 @pytest.fixture
