@@ -116,6 +116,7 @@ from fluentory_bookings.core.validate import (
     require_aware,
     require_bool,
     require_duration,
+    require_items,
     require_whole_number,
 )
 from fluentory_bookings.core.zones import (
@@ -213,6 +214,7 @@ __all__ = [
     "require_booking_type",
     "require_bool",
     "require_duration",
+    "require_items",
     "require_whole_number",
     "resolve_requires_approval",
     "resolve_zone",

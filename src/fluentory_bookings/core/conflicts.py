@@ -13,12 +13,11 @@ import itertools
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from fluentory_bookings.core.errors import Conflict, InvalidInput, InvalidRule
 from fluentory_bookings.core.intervals import Interval
-from fluentory_bookings.core.validate import require_aware, require_whole_number
+from fluentory_bookings.core.validate import require_aware, require_items, require_whole_number
 from fluentory_bookings.core.zones import localize, resolve_zone
 
 __all__ = [
@@ -34,7 +33,6 @@ MAX_SERIES_WEEKS = 104
 """The most occurrences one weekly series may have (two years of weekly lessons)."""
 
 _WEEK = timedelta(days=7)
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +103,8 @@ def find_conflicts(
             :class:`~fluentory_bookings.core.intervals.Interval`, or ``commitments`` something
             that is not a :class:`Commitment` (``field`` says which).
     """
-    cands = _items(candidates, Interval, "candidates")
-    comms = _items(commitments, Commitment, "commitments")
+    cands = require_items(candidates, Interval, "candidates")
+    comms = require_items(commitments, Commitment, "commitments")
     # Events are (start, end, side, index); the index makes the order total and deterministic.
     events = [(c.start, c.end, 0, i) for i, c in enumerate(cands)]
     events += [(m.interval.start, m.interval.end, 1, i) for i, m in enumerate(comms)]
@@ -135,21 +133,6 @@ def find_conflicts(
         )
         for cand, _, _, comm in found
     ]
-
-
-def _items(values: Iterable[_T], kind: type[_T], field: str) -> list[_T]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise InvalidInput(
-            f"{field} must be a collection of {kind.__name__}, not {type(values).__name__}",
-            field=field,
-        )
-    items = list(values)
-    for item in items:
-        if not isinstance(item, kind):
-            raise InvalidInput(
-                f"{field} holds a {type(item).__name__}, not a {kind.__name__}", field=field
-            )
-    return items
 
 
 def check_conflicts(candidates: Iterable[Interval], commitments: Iterable[Commitment]) -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from fluentory_bookings.core.errors import InvalidInput, InvalidRule, LimitExceeded, SlotUnavailable
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import Deadlines, bookable_starts, booking_refusal
-from fluentory_bookings.core.validate import require_aware, require_duration
+from fluentory_bookings.core.validate import require_aware, require_duration, require_items
 
 __all__ = ["MAX_OPEN_SLOTS", "MIN_SLOT_STEP", "SlotSpec", "open_slots", "slot_at"]
 
@@ -94,20 +94,6 @@ class _Prepared:
     latest: datetime | None
 
 
-def _intervals(values: object, field: str) -> list[Interval]:
-    if isinstance(values, (str, bytes, Interval)) or not isinstance(values, Iterable):
-        raise InvalidInput(
-            f"{field} must be a collection of Interval, not {type(values).__name__}", field=field
-        )
-    items = list(values)
-    for item in items:
-        if not isinstance(item, Interval):
-            raise InvalidInput(
-                f"{field} holds a {type(item).__name__}, not an Interval", field=field
-            )
-    return items
-
-
 def _merge_padded(intervals: list[Interval], pad: timedelta) -> list[Interval]:
     """Widen each interval by ``pad`` on both sides, then merge into a sorted disjoint list."""
     spans = sorted((iv.start - pad, iv.end + pad) for iv in intervals)
@@ -142,8 +128,8 @@ def _prepare(
     # when [s, e) overlaps [b0 - gap, b1 + gap): padding busy once by the whole gap lets every
     # later test be a plain overlap test.
     return _Prepared(
-        windows=_merge_padded(_intervals(windows, "windows"), _ZERO),
-        blocked=_merge_padded(_intervals(busy, "busy"), spec.gap),
+        windows=_merge_padded(require_items(windows, Interval, "windows"), _ZERO),
+        blocked=_merge_padded(require_items(busy, Interval, "busy"), spec.gap),
         earliest=earliest,
         latest=latest,
     )

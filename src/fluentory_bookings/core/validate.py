@@ -7,7 +7,9 @@ type or an out-of-range value is always an :class:`~fluentory_bookings.core.erro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from fluentory_bookings.core.errors import InvalidInput, InvalidInterval
 
@@ -16,6 +18,7 @@ __all__ = [
     "require_aware",
     "require_bool",
     "require_duration",
+    "require_items",
     "require_whole_number",
 ]
 
@@ -25,6 +28,7 @@ horizon, and far enough from the limits of :class:`~datetime.datetime` that addi
 date a booking can have never overflows."""
 
 _ZERO = timedelta(0)
+_T = TypeVar("_T")
 
 
 def _error_class(error: object) -> type[InvalidInput]:
@@ -133,3 +137,26 @@ def require_whole_number(
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise error(f"{name} must be a whole number of at least {least}, not {value!r}", field=name)
     return value
+
+
+def require_items(values: object, kind: type[_T], name: str) -> list[_T]:
+    """Return ``values`` as a list if it is a collection of ``kind`` (a str is not one).
+
+    Raises:
+        InvalidInput: ``values`` is not iterable, is a ``str``/``bytes`` or a single ``kind``,
+            or holds something else; ``field`` is ``name``.
+    """
+    if not isinstance(kind, type):
+        raise InvalidInput(f"kind must be a class, not {kind!r}", field="kind")
+    if isinstance(values, (str, bytes, kind)) or not isinstance(values, Iterable):
+        raise InvalidInput(
+            f"{name} must be a collection of {kind.__name__}, not {type(values).__name__}",
+            field=name,
+        )
+    items = list(values)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidInput(
+                f"{name} holds a {type(item).__name__}, not a {kind.__name__}", field=name
+            )
+    return items
