@@ -1,0 +1,1 @@
+"""Thin doors for students and teachers: parse, authorize, call one service, render."""
