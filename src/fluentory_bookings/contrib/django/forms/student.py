@@ -120,7 +120,7 @@ class SlotFilterForm(forms.Form):
         label=_("Teacher"), required=False, coerce=int, empty_value=None
     )
     week = forms.DateField(
-        label=_("Week of"),
+        label=_("Week from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Please enter a date as YYYY-MM-DD.")},
@@ -133,7 +133,6 @@ class SlotFilterForm(forms.Form):
         field.choices = [("", _("Any teacher")), *teachers]
 
     def week_start(self, today: date) -> date:
-        """The Monday of the chosen week (this week when none or a bad one was sent)."""
+        """The first day shown: the one asked for, else ``today`` (also when it is unreadable)."""
         chosen = self.cleaned_data.get("week") if self.is_valid() else None
-        day = chosen or today
-        return date.fromordinal(day.toordinal() - day.weekday())
+        return chosen or today

@@ -211,9 +211,9 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
             starts_at__gt=get_adapter().now(),
         )
         .exclude(pk=booking.session_id)
-        .order_by("starts_at", "pk")[:200]
+        .order_by("starts_at", "pk")
     )
-    form = RescheduleForm(request.POST or None, sessions=choices)
+    form = RescheduleForm(_sent(request), sessions=choices)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["session"]
         if _attempt(
@@ -284,7 +284,8 @@ def _offered(course: Any) -> list[TeacherAvailability]:
 
 @login_required
 def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpResponse:
-    """A week of open slots, grouped by day in the viewer's zone, optionally for one teacher."""
+    """Seven days of open slots from today (or the ``week`` asked for), grouped by day in the
+    viewer's zone, optionally for one teacher."""
     course = get_object_or_404(get_course_model(), pk=course_id)
     context = _course_context(course, BookingType.ONE_ON_ONE)
     if context["refusal"]:
@@ -295,9 +296,9 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
         {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
     )
     form = SlotFilterForm(request.GET or None, teachers=teachers)
-    monday = form.week_start(timezone.now().astimezone(zone).date())
-    start = _local_midnight(monday, zone)
-    end = _local_midnight(monday + timedelta(days=7), zone)
+    first = form.week_start(get_adapter().now().astimezone(zone).date())
+    start = _local_midnight(first, zone)
+    end = _local_midnight(first + timedelta(days=7), zone)
     chosen = form.cleaned_data.get("teacher") if form.is_bound and form.is_valid() else None
     slots = []
     for av in offered:
@@ -317,10 +318,10 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
             **context,
             "form": form,
             "days": days,
-            "week_start": monday,
-            "week_end": monday + timedelta(days=6),
-            "previous_week": (monday - timedelta(days=7)).isoformat(),
-            "next_week": (monday + timedelta(days=7)).isoformat(),
+            "week_start": first,
+            "week_end": first + timedelta(days=6),
+            "previous_week": (first - timedelta(days=7)).isoformat(),
+            "next_week": (first + timedelta(days=7)).isoformat(),
             "teacher_param": "" if chosen is None else str(chosen),
         },
     )
@@ -393,7 +394,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
         pk=booking_id,
         student=request.user,
     )
-    form = OneOnOneCancelForm(request.POST or None)
+    form = OneOnOneCancelForm(_sent(request))
     if request.method == "POST" and form.is_valid():
         scope = form.cleaned_data["scope"]
         if _attempt(
@@ -412,6 +413,11 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _sent(request: HttpRequest) -> Any:
+    """What a POST sent (even nothing at all), so the form validates it; None for a GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _person(user: Any) -> str:
