@@ -21,6 +21,7 @@ from fluentory_bookings.contrib.django.services import (
     request_one_on_one,
     set_availability,
 )
+from fluentory_bookings.contrib.django.views.student import PAST_SHOWN
 from tests.django.when import at, day
 
 pytestmark = pytest.mark.django_db
@@ -610,3 +611,61 @@ def test_someone_else_s_lesson_is_a_404_and_stays_as_it_is(
     assert client.get(target).status_code == 404
     assert client.post(target, {"scope": "this"}).status_code == 404
     assert snapshot() == before
+
+
+# --- cost -------------------------------------------------------------------------------------
+
+
+def _history(student, teacher, course, one_course, n: int) -> None:
+    """``n`` seats and ``n`` lessons for ``student``, half of each past, written directly (this
+    is the page's cost, not the services')."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    starts = [
+        now + timedelta(days=1 + i) if i % 2 else now - timedelta(days=1 + i) for i in range(n)
+    ]
+    sessions = LiveClassSession.objects.bulk_create(
+        LiveClassSession(
+            course=course,
+            teacher=teacher,
+            title=f"S{i}",
+            starts_at=s,
+            ends_at=s + timedelta(hours=1),
+            seats_taken=1,
+            meeting_link="https://meet.example.com/s",
+        )
+        for i, s in enumerate(starts)
+    )
+    Booking.objects.bulk_create(
+        Booking(session=s, student=student, status="confirmed") for s in sessions
+    )
+    OneOnOneBooking.objects.bulk_create(
+        OneOnOneBooking(
+            student=student,
+            teacher=teacher,
+            course=one_course,
+            starts_at=s + timedelta(hours=3),
+            ends_at=s + timedelta(hours=4),
+            status="pending" if i % 3 else "confirmed",
+            requested_at=now,
+            expires_at=now + timedelta(hours=12),
+            is_recurring=bool(i % 2),
+        )
+        for i, s in enumerate(starts)
+    )
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_the_list_runs_the_same_queries_at_10_and_200_rows(
+    rows, logged_in, student, teacher, course, one_course, django_assert_num_queries
+):
+    _history(student, teacher, course, one_course, rows)
+    # Session and user of the request, then upcoming and past seats, upcoming and past lessons.
+    with django_assert_num_queries(6):
+        response = logged_in.get(url("student_bookings"))
+    ctx = response.context
+    half = rows // 2
+    assert len(ctx["upcoming_seats"]) == len(ctx["upcoming_lessons"]) == half
+    # The past is the most recent ones only, however long it is.
+    assert len(ctx["earlier_seats"]) == len(ctx["earlier_lessons"]) == min(half, PAST_SHOWN)
