@@ -669,3 +669,29 @@ def test_the_list_runs_the_same_queries_at_10_and_200_rows(
     assert len(ctx["upcoming_seats"]) == len(ctx["upcoming_lessons"]) == half
     # The past is the most recent ones only, however long it is.
     assert len(ctx["earlier_seats"]) == len(ctx["earlier_lessons"]) == min(half, PAST_SHOWN)
+
+
+@pytest.mark.parametrize("week", ["9999-12-30", "0001-01-01"])
+def test_a_week_at_the_end_of_the_calendar_names_the_field(logged_in, one_course, week):
+    response = logged_in.get(url("student_book_one_on_one", one_course.pk), {"week": week})
+    assert response.status_code == 200
+    assert response.context["form"].errors["week"]
+
+
+def test_a_bad_teacher_keeps_the_week_asked_for(logged_in, one_course, availability):
+    response = logged_in.get(
+        url("student_book_one_on_one", one_course.pk), {"week": "2030-01-07", "teacher": "x"}
+    )
+    assert response.context["form"].errors["teacher"]
+    assert response.context["week_start"].isoformat() == "2030-01-07"
+
+
+@pytest.mark.parametrize("sent", ["", "abc", "999999"])
+def test_an_open_availability_needs_a_real_course(logged_in, availability, sent):
+    availability.course = None
+    availability.save()
+    before = snapshot()
+    target = url("student_book_one_on_one_submit", availability.pk)
+    assert logged_in.get(target, {"course": sent}).status_code == 404
+    assert logged_in.post(target, {"course": sent, "weeks": 1}).status_code == 404
+    assert snapshot() == before
