@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fluentory_bookings.contrib.django.models import (
@@ -380,12 +382,12 @@ def test_open_slots_are_grouped_by_day_in_the_viewer_s_zone(
 def test_a_time_across_a_dst_change_is_shown_in_the_viewer_s_zone(
     client, student, teacher, one_course, clock
 ):
-    clock(at(day(0).replace(year=2027, month=3, day=1), 12))
-    av = set_availability(
+    clock(at(date(2027, 3, 1), 12))
+    set_availability(
         teacher,
         course=one_course,
         timezone="America/New_York",
-        start_date=day(0).replace(year=2027, month=3, day=1),
+        start_date=date(2027, 3, 1),
         start_time=time(9),
         end_time=time(10),
         weekdays=range(7),
@@ -394,7 +396,7 @@ def test_a_time_across_a_dst_change_is_shown_in_the_viewer_s_zone(
     client.cookies["fb_tz"] = "Europe/Berlin"
     response = client.get(url("student_book_one_on_one", one_course.pk), {"week": "2027-03-08"})
     days = dict(response.context["days"])
-    saturday, sunday = (day(0).replace(year=2027, month=3, day=d) for d in (13, 14))
+    saturday, sunday = date(2027, 3, 13), date(2027, 3, 14)
     # New York moves to summer time on 14 March 2027, Berlin only on the 28th: 09:00 in New
     # York is 15:00 in Berlin on Saturday and 14:00 on Sunday.
     berlin = ZoneInfo("Europe/Berlin")
@@ -404,7 +406,6 @@ def test_a_time_across_a_dst_change_is_shown_in_the_viewer_s_zone(
     assert "Saturday 13 March 2027" in body
     assert "Sunday 14 March 2027" in body
     assert body.index("15:00") < body.index("Sunday 14 March 2027") < body.index("14:00&ndash;")
-    assert av.pk
 
 
 def test_slots_filter_by_teacher_and_page_by_week(
@@ -660,9 +661,15 @@ def _history(student, teacher, course, one_course, n: int) -> None:
 def test_the_list_runs_the_same_queries_at_10_and_200_rows(
     rows, logged_in, student, teacher, course, one_course, django_assert_num_queries
 ):
+    # What the request costs the host before the page (session, user, a profile...) is
+    # measured on an empty list, so only the page's own queries are pinned.
+    with CaptureQueriesContext(connection) as empty:
+        logged_in.get(url("student_bookings"))
+    ours = [q["sql"] for q in empty.captured_queries if "fluentory_bookings_" in q["sql"]]
+    # Upcoming and past seats (with sessions and courses), upcoming and past lessons.
+    assert len(ours) == 4, ours
     _history(student, teacher, course, one_course, rows)
-    # Session and user of the request, then upcoming and past seats, upcoming and past lessons.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(len(empty.captured_queries)):
         response = logged_in.get(url("student_bookings"))
     ctx = response.context
     half = rows // 2
@@ -695,3 +702,67 @@ def test_an_open_availability_needs_a_real_course(logged_in, availability, sent)
     assert logged_in.get(target, {"course": sent}).status_code == 404
     assert logged_in.post(target, {"course": sent, "weeks": 1}).status_code == 404
     assert snapshot() == before
+
+
+def test_a_second_click_books_nothing_more(logged_in, student, session):
+    logged_in.post(url("student_book_session", session.pk), follow=True)
+    before = snapshot()
+    response = logged_in.post(url("student_book_session", session.pk), follow=True)
+    assert messages_of(response) == ["You have already booked this."]
+    assert snapshot() == before
+
+
+def test_a_lesson_that_needs_approval_says_it_is_a_request(
+    logged_in, student, availability, one_course
+):
+    one_course.requires_booking_approval = True
+    one_course.save()
+    [start] = _slots(availability, 1)
+    response = logged_in.post(
+        url("student_book_one_on_one_submit", availability.pk),
+        {"starts_at": start.isoformat(), "weeks": 1, "course": one_course.pk},
+        follow=True,
+    )
+    assert "Your request is sent: the teacher will confirm it." in messages_of(response)
+    assert OneOnOneBooking.objects.get(student=student).status == "pending"
+
+
+def test_the_sessions_to_move_to_are_labelled_in_the_viewer_s_zone(
+    client, student, session, make_session
+):
+    later = make_session(hours_from_soon=3, title="Later one")
+    booking = book_group_session(session, student)
+    client.force_login(student)
+    client.cookies["fb_tz"] = "Asia/Tokyo"
+    body = texts(client.get(url("student_booking_reschedule", booking.pk)))
+    tokyo = later.starts_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"Later one, {tokyo:%a} {tokyo.day} {tokyo:%b %Y, %H:%M}" in body
+    assert "Times are shown in Asia/Tokyo" in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_students_racing_for_the_last_seat_through_the_page_get_one_seat(
+    make_user, enroll, course, make_session
+):
+    from django.test import Client
+
+    from tests.django.conftest import race
+
+    last = make_session(total_seats=1)
+    browsers = []
+    for i in range(6):
+        someone = make_user(f"racer{i}")
+        enroll(course, someone)
+        browser = Client()
+        browser.force_login(someone)
+        browsers.append(browser)
+    target = url("student_book_session", last.pk)
+    answers = race(lambda b: b.post(target, follow=True), [(b,) for b in browsers])
+    # The pages' own text: the test client's captured contexts are shared between threads.
+    booked = ["Your seat is booked." in texts(a) for a in answers]
+    full = ["This session is full." in texts(a) for a in answers]
+    assert sorted(booked) == [False] * 5 + [True]
+    assert full == [not b for b in booked]
+    assert Booking.objects.filter(session=last, status="confirmed").count() == 1
+    last.refresh_from_db()
+    assert last.seats_taken == 1
