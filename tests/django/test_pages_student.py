@@ -198,6 +198,9 @@ def test_an_unknown_session_or_course_is_a_404(logged_in, session):
     assert logged_in.get(url("student_sessions", 999999)).status_code == 404
     assert logged_in.get(url("student_book_one_on_one", 999999)).status_code == 404
     assert logged_in.get(url("student_book_one_on_one_submit", 999999)).status_code == 404
+    huge = int("9" * 40)  # beyond any database integer
+    assert logged_in.get(url("student_booking_cancel", huge)).status_code == 404
+    assert logged_in.post(url("student_booking_one_on_one_cancel", huge)).status_code == 404
 
 
 def test_pages_ask_for_a_login(client, session):
@@ -693,7 +696,7 @@ def test_a_bad_teacher_keeps_the_week_asked_for(logged_in, one_course, availabil
     assert response.context["week_start"].isoformat() == "2030-01-07"
 
 
-@pytest.mark.parametrize("sent", ["", "abc", "999999"])
+@pytest.mark.parametrize("sent", ["", "abc", "999999", "\u00b2", "9" * 40])
 def test_an_open_availability_needs_a_real_course(logged_in, availability, sent):
     availability.course = None
     availability.save()

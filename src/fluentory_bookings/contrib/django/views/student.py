@@ -371,7 +371,6 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
             "teacher_name": _person(availability.teacher),
             "form": form,
             "starts_at": parse_instant(sent),
-            "length": timedelta(minutes=availability.slot_minutes),
             "clashes": clashes,
         },
     )
@@ -410,7 +409,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
 def _course_named(request: HttpRequest) -> Any:
     """The course a slot of an availability open to every course is booked for, or a 404."""
     sent = request.POST.get("course") if request.method == "POST" else request.GET.get("course")
-    if not sent or not sent.isdigit():
+    if not sent or not (sent.isascii() and sent.isdigit()):
         raise Http404
     return get_object_or_404(get_course_model(), pk=int(sent))
 
