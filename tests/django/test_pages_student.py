@@ -743,6 +743,7 @@ def test_the_sessions_to_move_to_are_labelled_in_the_viewer_s_zone(
     assert "Times are shown in Asia/Tokyo" in body
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_students_racing_for_the_last_seat_through_the_page_get_one_seat(
     make_user, enroll, course, make_session
@@ -763,9 +764,14 @@ def test_students_racing_for_the_last_seat_through_the_page_get_one_seat(
     answers = race(lambda b: b.post(target, follow=True), [(b,) for b in browsers])
     # The pages' own text: the test client's captured contexts are shared between threads.
     booked = ["Your seat is booked." in texts(a) for a in answers]
-    full = ["This session is full." in texts(a) for a in answers]
+    refused = [
+        "This session is full." in texts(a)
+        # At REPEATABLE READ and SERIALIZABLE a racer may be told to retry instead.
+        or "Many people are booking right now: please try again." in texts(a)
+        for a in answers
+    ]
     assert sorted(booked) == [False] * 5 + [True]
-    assert full == [not b for b in booked]
+    assert refused == [not b for b in booked]
     assert Booking.objects.filter(session=last, status="confirmed").count() == 1
     last.refresh_from_db()
     assert last.seats_taken == 1
