@@ -437,11 +437,13 @@ def test_slots_filter_by_teacher_and_page_by_week(
 
     next_week = page.context["next_week"]
     assert f"?week={next_week}" in texts(page)
+    assert "Previous week" not in texts(page)
     later = client.get(url("student_book_one_on_one", one_course.pk), {"week": next_week})
     first = later.context["week_start"]
     assert first.isoformat() == next_week
     assert first == page.context["week_start"] + timedelta(days=7)
     assert later.context["days"]
+    assert f"?week={page.context['week_start'].isoformat()}" in texts(later)
     for d, _slots in later.context["days"]:
         assert first <= d < first + timedelta(days=7)
 

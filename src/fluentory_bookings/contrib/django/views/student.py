@@ -290,7 +290,8 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
         {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
     )
     form = SlotFilterForm(request.GET or None, teachers=teachers)
-    first = form.week_start(get_adapter().now().astimezone(zone).date())
+    today = get_adapter().now().astimezone(zone).date()
+    first = form.week_start(today)
     start = _local_midnight(first, zone)
     end = _local_midnight(first + timedelta(days=7), zone)
     chosen = form.cleaned_data.get("teacher") if form.is_bound else None
@@ -314,7 +315,8 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
             "days": days,
             "week_start": first,
             "week_end": first + timedelta(days=6),
-            "previous_week": (first - timedelta(days=7)).isoformat(),
+            # No way back before today: there is nothing left to book there.
+            "previous_week": (first - timedelta(days=7)).isoformat() if first > today else "",
             "next_week": (first + timedelta(days=7)).isoformat(),
             "teacher_param": "" if chosen is None else str(chosen),
         },
