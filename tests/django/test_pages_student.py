@@ -676,11 +676,12 @@ def test_the_list_runs_the_same_queries_at_10_and_200_rows(
     _history(student, teacher, course, one_course, rows)
     with django_assert_num_queries(len(empty.captured_queries)):
         response = logged_in.get(url("student_bookings"))
-    ctx = response.context
     half = rows // 2
-    assert len(ctx["upcoming_seats"]) == len(ctx["upcoming_lessons"]) == half
+    upcoming = [r.kind for r in response.context["upcoming"]]
+    assert (upcoming.count("seat"), upcoming.count("lesson")) == (half, half)
     # The past is the most recent ones only, however long it is.
-    assert len(ctx["earlier_seats"]) == len(ctx["earlier_lessons"]) == min(half, PAST_SHOWN)
+    earlier = [r.kind for r in response.context["earlier"]]
+    assert (earlier.count("seat"), earlier.count("lesson")) == (min(half, PAST_SHOWN),) * 2
 
 
 @pytest.mark.parametrize("week", ["9999-12-30", "0001-01-01"])
@@ -777,3 +778,27 @@ def test_students_racing_for_the_last_seat_through_the_page_get_one_seat(
     assert Booking.objects.filter(session=last, status="confirmed").count() == 1
     last.refresh_from_db()
     assert last.seats_taken == 1
+
+
+def test_the_list_interleaves_seats_and_lessons_by_time(
+    logged_in, student, teacher, make_session, availability, one_course
+):
+    [first_lesson, second_lesson] = _slots(availability, 2)
+    request_one_on_one(availability, student, first_lesson, course=one_course)
+    request_one_on_one(availability, student, second_lesson, course=one_course)
+    # A seat between the two lessons (on a free hour of the student's calendar).
+    between = make_session(hours_from_soon=0)
+    between.starts_at = first_lesson + timedelta(hours=6)
+    between.ends_at = between.starts_at + timedelta(hours=1)
+    between.save()
+    book_group_session(between, student)
+    response = logged_in.get(url("student_bookings"))
+    rows = response.context["upcoming"]
+    assert [r.kind for r in rows] == ["lesson", "seat", "lesson"]
+    assert [r.starts_at for r in rows] == sorted(r.starts_at for r in rows)
+    body = texts(response)
+    assert (
+        body.index(url("student_booking_one_on_one_cancel", rows[0].booking.pk))
+        < body.index(url("student_booking_cancel", rows[1].booking.pk))
+        < body.index(url("student_booking_one_on_one_cancel", rows[2].booking.pk))
+    )

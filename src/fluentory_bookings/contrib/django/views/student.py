@@ -6,7 +6,8 @@ service and renders; a typed refusal becomes one message and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
@@ -250,13 +251,28 @@ def student_bookings(request: HttpRequest) -> HttpResponse:
         request,
         "bookings.html",
         {
-            "upcoming_seats": list(upcoming_seats),
-            "earlier_seats": list(earlier_seats),
-            "upcoming_lessons": list(upcoming_lessons),
-            "earlier_lessons": list(earlier_lessons),
-            "now": now,
+            "upcoming": _by_start(upcoming_seats, upcoming_lessons),
+            "earlier": _by_start(earlier_seats, earlier_lessons, latest_first=True),
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the list: a seat (``kind="seat"``) or a lesson (``kind="lesson"``)."""
+
+    kind: str
+    booking: Booking | OneOnOneBooking
+    starts_at: datetime
+
+
+def _by_start(
+    seats: Iterable[Booking], lessons: Iterable[OneOnOneBooking], *, latest_first: bool = False
+) -> list[Row]:
+    """Both kinds in one list, in time order."""
+    rows = [Row("seat", b, b.session.starts_at) for b in seats]
+    rows += [Row("lesson", b, b.starts_at) for b in lessons]
+    return sorted(rows, key=lambda r: r.starts_at, reverse=latest_first)
 
 
 # --- 1:1 lessons --------------------------------------------------------------------------------
