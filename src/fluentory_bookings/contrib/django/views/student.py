@@ -141,7 +141,7 @@ def student_book_session(request: HttpRequest, session_id: int) -> HttpResponse:
     context = _course_context(session.course, BookingType.GROUP_SESSION)
     if request.method == "POST" and not context["refusal"]:
         try:
-            booking = book_group_session(session, request.user)  # type: ignore[arg-type]
+            booking = book_group_session(session, request.user)
         except BookingError as exc:
             report(request, exc)
             return redirect("fluentory_bookings:student_book_session", session_id=session.pk)
@@ -172,7 +172,7 @@ def student_booking_cancel(request: HttpRequest, booking_id: int) -> HttpRespons
     if request.method == "POST":
         if _attempt(
             request,
-            lambda: cancel_group_booking(booking, request.user),  # type: ignore[arg-type]
+            lambda: cancel_group_booking(booking, request.user),
             _("Your booking is cancelled."),
         ):
             return redirect(MY_BOOKINGS)
@@ -187,7 +187,7 @@ def student_leave_waitlist(request: HttpRequest, booking_id: int) -> HttpRespons
     booking = _own_group_booking(request, booking_id)
     _attempt(
         request,
-        lambda: leave_waitlist(booking, request.user),  # type: ignore[arg-type]
+        lambda: leave_waitlist(booking, request.user),
         _("You have left the waitlist."),
     )
     return redirect(MY_BOOKINGS)
@@ -213,7 +213,7 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
         target = form.cleaned_data["session"]
         if _attempt(
             request,
-            lambda: reschedule_group_booking(booking, target, request.user),  # type: ignore[arg-type]
+            lambda: reschedule_group_booking(booking, target, request.user),
             _("Your booking is moved."),
         ):
             return redirect(MY_BOOKINGS)
