@@ -330,7 +330,7 @@ def test_a_clash_in_a_later_week_writes_no_session_of_the_run(as_teacher, group_
 def test_editing_a_session(as_teacher, session):
     page = as_teacher.get(url("teacher_session_edit", session.pk))
     assert page.status_code == 200
-    data = {k: v for k, v in page.context["form"].initial.items()}
+    data = dict(page.context["form"].initial)
     data.update(
         date=data["date"].isoformat(),
         start_time=data["start_time"].strftime("%H:%M"),
