@@ -743,3 +743,50 @@ def test_the_lessons_page_runs_constant_queries(as_teacher, one_course, teacher,
     small = queries(as_teacher, url("teacher_one_on_one_bookings"))
     add(200)
     assert queries(as_teacher, url("teacher_one_on_one_bookings")) == small
+
+
+# --- paging ---------------------------------------------------------------------------------------
+
+
+def test_the_schedule_pages_its_sessions(as_teacher, group_course, teacher, soon):
+    from fluentory_bookings.contrib.django.views.teacher import PAGE_SIZE
+
+    LiveClassSession.objects.bulk_create(
+        LiveClassSession(
+            course=group_course,
+            teacher=teacher,
+            title=f"S{i:03}",
+            starts_at=soon + timedelta(hours=i),
+            ends_at=soon + timedelta(hours=i, minutes=30),
+        )
+        for i in range(PAGE_SIZE + 3)
+    )
+    first = as_teacher.get(url("teacher_schedule"))
+    assert [s.title for s in first.context["sessions"]] == [f"S{i:03}" for i in range(PAGE_SIZE)]
+    assert 'href="?page=2"' in first.content.decode()
+    second = as_teacher.get(url("teacher_schedule") + "?page=2")
+    assert [s.title for s in second.context["sessions"]] == [
+        f"S{i:03}" for i in range(PAGE_SIZE, PAGE_SIZE + 3)
+    ]
+
+
+def test_pending_requests_lead_even_when_they_come_later(as_teacher, one_course, teacher, soon):
+    students = many_students(3)
+    # A confirmed lesson first in time, then a pending request: the request is listed first.
+    OneOnOneBooking.objects.bulk_create(
+        OneOnOneBooking(
+            student=s,
+            teacher=teacher,
+            course=one_course,
+            starts_at=soon + timedelta(hours=i),
+            ends_at=soon + timedelta(hours=i, minutes=30),
+            status=status,
+            requested_at=soon - timedelta(days=1),
+            expires_at=soon if status == "pending" else None,
+        )
+        for i, (s, status) in enumerate(
+            zip(students, ["confirmed", "pending", "cancelled"], strict=True)
+        )
+    )
+    page = as_teacher.get(url("teacher_one_on_one_bookings"))
+    assert [b.status for b in page.context["page"]] == ["pending", "confirmed"]

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -50,6 +51,8 @@ from fluentory_bookings.core.seats import SeatStatus
 _T = "fluentory_bookings/teacher/"
 PREVIEW_SLOTS = 5
 """How many of an availability's next open slots the editor previews."""
+PAGE_SIZE = 50
+"""Rows per page of the schedule and the lessons list: a page costs its rows, not the history."""
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -67,6 +70,10 @@ def _courses(request: HttpRequest) -> list[dict[str, Any]]:
 
 def _of_kind(courses: list[dict[str, Any]], kind: BookingType) -> list[Any]:
     return [c["course"].pk for c in courses if c["kind"] == kind.value]
+
+
+def _paged(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _taught_session(request: HttpRequest, session_id: int) -> LiveClassSession:
@@ -133,7 +140,12 @@ def _schedule_page(
     response = _page(
         request,
         "schedule.html",
-        {"courses": courses, "sessions": sessions, "form": form, "can_create": bool(group)},
+        {
+            "courses": courses,
+            "sessions": _paged(request, sessions),
+            "form": form,
+            "can_create": bool(group),
+        },
     )
     response.status_code = status
     return response
@@ -335,31 +347,32 @@ def teacher_availability_edit(request: HttpRequest, availability_id: int) -> Htt
 
 
 def _lessons(request: HttpRequest) -> QuerySet[OneOnOneBooking]:
+    """Requests that still hold their slot, then confirmed lessons to come; by time in each."""
     now = get_adapter().now()
-    confirmed = OneOnOneStatus.CONFIRMED.value
+    pending = OneOnOneStatus.PENDING.value
     return (
         OneOnOneBooking.objects.filter(teacher_id=request.user.pk, ends_at__gt=now)
         .filter(
-            Q(status=confirmed)
-            | Q(status=OneOnOneStatus.PENDING.value, expires_at__gt=now, starts_at__gt=now)
+            Q(status=OneOnOneStatus.CONFIRMED.value)
+            | Q(status=pending, expires_at__gt=now, starts_at__gt=now)
         )
         .select_related("student", "course")
-        .order_by("starts_at", "pk")
+        .alias(answered=Case(When(status=pending, then=Value(0)), default=Value(1)))
+        .order_by("answered", "starts_at", "pk")
     )
 
 
 @login_required
 def teacher_one_on_one_bookings(request: HttpRequest) -> HttpResponse:
     """Pending requests first (each with its expiry), then the confirmed lessons to come."""
-    rows = list(_lessons(request))
-    pending = [b for b in rows if b.status == OneOnOneStatus.PENDING.value]
+    page = _paged(request, _lessons(request))
     return _page(
         request,
         "one_on_one_bookings.html",
         {
-            "pending": pending,
-            "confirmed": [b for b in rows if b.status == OneOnOneStatus.CONFIRMED.value],
-            "decline_form": DeclineForm(),
+            "page": page,
+            "pending": [b for b in page if b.status == OneOnOneStatus.PENDING.value],
+            "confirmed": [b for b in page if b.status == OneOnOneStatus.CONFIRMED.value],
             "type_label": booking_type_label(BookingType.ONE_ON_ONE),
         },
     )
