@@ -790,3 +790,22 @@ def test_pending_requests_lead_even_when_they_come_later(as_teacher, one_course,
     )
     page = as_teacher.get(url("teacher_one_on_one_bookings"))
     assert [b.status for b in page.context["page"]] == ["pending", "confirmed"]
+
+
+# --- the adapter's list of courses --------------------------------------------------------------
+
+
+def test_taught_courses_are_those_is_teacher_accepts(teacher, make_course, make_user, settings):
+    from fluentory_bookings.contrib.django.adapter import get_adapter
+
+    mine = make_course("group_session", teacher=teacher)
+    make_course("group_session", teacher=make_user())
+    adapter = get_adapter()
+    assert list(adapter.get_taught_courses(teacher)) == [mine]
+    from django.contrib.auth.models import AnonymousUser
+
+    assert list(adapter.get_taught_courses(AnonymousUser())) == []
+    # Without a course/teacher model the example's Course has no teacher field: nobody teaches.
+    settings.FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL = None
+    assert not adapter.is_teacher(teacher, mine)
+    assert list(adapter.get_taught_courses(teacher)) == []
