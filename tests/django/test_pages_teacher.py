@@ -809,3 +809,13 @@ def test_taught_courses_are_those_is_teacher_accepts(teacher, make_course, make_
     settings.FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL = None
     assert not adapter.is_teacher(teacher, mine)
     assert list(adapter.get_taught_courses(teacher)) == []
+
+
+def test_sessions_that_ended_lately_link_to_their_attendance(as_teacher, session, clock):
+    clock(session.ends_at + timedelta(days=1))
+    page = as_teacher.get(url("teacher_schedule"))
+    assert list(page.context["sessions"]) == []
+    assert list(page.context["recent"]) == [session]
+    assert url("teacher_session_bookings", session.pk) in page.content.decode()
+    clock(session.ends_at + timedelta(days=15))
+    assert list(as_teacher.get(url("teacher_schedule")).context["recent"]) == []

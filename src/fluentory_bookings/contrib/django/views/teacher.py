@@ -7,6 +7,7 @@ errors, shown as one message (or on the field they name); nothing is written the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -36,7 +37,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
-from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
+from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
 from fluentory_bookings.contrib.django.views.common import (
     booking_type_label,
     error_message,
@@ -46,11 +47,13 @@ from fluentory_bookings.contrib.django.views.common import (
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.errors import BookingError
 from fluentory_bookings.core.policy import BookingType
-from fluentory_bookings.core.seats import SeatStatus
+from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 
 _T = "fluentory_bookings/teacher/"
 PREVIEW_SLOTS = 5
 """How many of an availability's next open slots the editor previews."""
+RECENT = timedelta(days=14)
+"""How far back the schedule lists sessions that have ended, for marking attendance."""
 PAGE_SIZE = 50
 """Rows per page of the schedule and the lessons list: a page costs its rows, not the history."""
 
@@ -123,14 +126,18 @@ def _schedule_page(
     courses = _courses(request)
     group = _of_kind(courses, BookingType.GROUP_SESSION)
     now = adapter.now()
-    sessions = (
-        LiveClassSession.objects.filter(
-            Q(teacher_id=request.user.pk) | Q(course_id__in=group),
-            status__in=LIVE_SESSION,
-            ends_at__gt=now,
-        )
-        .select_related("course")
-        .order_by("starts_at", "pk")
+    taught = LiveClassSession.objects.filter(
+        Q(teacher_id=request.user.pk) | Q(course_id__in=group)
+    ).select_related("course")
+    # No session lasts longer than MAX_LENGTH: the start bound keeps the read an index range.
+    sessions = taught.filter(
+        status__in=LIVE_SESSION, starts_at__gt=now - MAX_LENGTH, ends_at__gt=now
+    ).order_by("starts_at", "pk")
+    # Ended lately: where attendance is marked after the class.
+    recent = (
+        taught.filter(starts_at__gte=now - RECENT, ends_at__lte=now)
+        .exclude(status=SessionStatus.CANCELLED.value)
+        .order_by("-starts_at", "-pk")[:PAGE_SIZE]
     )
     if form is None:
         form = SessionForm(
@@ -143,6 +150,7 @@ def _schedule_page(
         {
             "courses": courses,
             "sessions": _paged(request, sessions),
+            "recent": recent,
             "form": form,
             "can_create": bool(group),
         },
