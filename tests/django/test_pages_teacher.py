@@ -819,3 +819,33 @@ def test_sessions_that_ended_lately_link_to_their_attendance(as_teacher, session
     assert url("teacher_session_bookings", session.pk) in page.content.decode()
     clock(session.ends_at + timedelta(days=15))
     assert list(as_teacher.get(url("teacher_schedule")).context["recent"]) == []
+
+
+def test_cancelling_a_series_from_one_lesson_on(as_teacher, teacher, student, one_course):
+    from fluentory_bookings.contrib.django.services import approve_one_on_one
+
+    first = day(7)
+    weekly = set_availability(
+        teacher,
+        course=one_course,
+        timezone="UTC",
+        kind="weekly",
+        start_date=first,
+        weekdays=[first.weekday()],
+        start_time=time(9),
+        end_time=time(10),
+    )
+    series = request_one_on_one(weekly, student, at(first, 9), weeks=3)
+    for b in series:
+        approve_one_on_one(b, teacher)
+    html = as_teacher.get(url("teacher_one_on_one_bookings")).content.decode()
+    assert "Cancel this and the following lessons with student" in html
+    before = snapshot()
+    response = as_teacher.post(
+        url("teacher_one_on_one_cancel", series[1].pk), {"scope": "everything"}, follow=True
+    )
+    assert texts(response) == ["Please choose this lesson, or this and the following ones."]
+    assert snapshot() == before
+    as_teacher.post(url("teacher_one_on_one_cancel", series[1].pk), {"scope": "following"})
+    statuses = [OneOnOneBooking.objects.get(pk=b.pk).status for b in series]
+    assert statuses == ["confirmed", "cancelled", "cancelled"]

@@ -37,6 +37,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
 from fluentory_bookings.contrib.django.views.common import (
     booking_type_label,
@@ -421,9 +422,14 @@ def teacher_one_on_one_decline(request: HttpRequest, booking_id: int) -> HttpRes
 @require_POST
 def teacher_one_on_one_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     lesson = _lesson(request, booking_id)
+    # "following": this lesson and the later ones of its series.
+    scope = request.POST.get("scope", "this")
+    if scope not in SCOPES:
+        messages.error(request, _("Please choose this lesson, or this and the following ones."))
+        return redirect(_LESSONS)
     _run(
         request,
-        lambda: services.cancel_one_on_one(lesson, request.user),
+        lambda: services.cancel_one_on_one(lesson, request.user, scope=scope),
         _("The lesson was cancelled; its time is open again."),
     )
     return redirect(_LESSONS)
