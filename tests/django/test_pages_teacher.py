@@ -249,7 +249,7 @@ def test_creating_a_session(as_teacher, group_course):
         "https://meet.example.com/g",
         "Europe/Berlin",
     )
-    assert "1 session(s) scheduled." in texts(as_teacher.get(url("teacher_schedule")))
+    assert "1 session scheduled." in texts(as_teacher.get(url("teacher_schedule")))
 
 
 def test_a_weekly_run_keeps_the_local_time_across_dst(as_teacher, group_course, clock):

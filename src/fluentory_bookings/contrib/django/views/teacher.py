@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fluentory_bookings.contrib.django import services
@@ -66,7 +67,7 @@ def _courses(request: HttpRequest) -> list[dict[str, Any]]:
     """The teacher's courses, each with its booking type and label (one query)."""
     adapter = get_adapter()
     out = []
-    for course in get_adapter().get_taught_courses(request.user).order_by("pk"):
+    for course in adapter.get_taught_courses(request.user).order_by("pk"):
         kind = adapter.get_booking_type(course)
         out.append({"course": course, "kind": kind.value, "label": booking_type_label(kind)})
     return out
@@ -82,10 +83,7 @@ def _paged(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
 
 def _taught_session(request: HttpRequest, session_id: int) -> LiveClassSession:
     session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
-    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
-        request.user, session.course
-    ):
-        raise Http404
+    _require_teaches(request, session)
     return session
 
 
@@ -93,8 +91,16 @@ def _taught_booking(request: HttpRequest, booking_id: int) -> Booking:
     booking = get_object_or_404(
         Booking.objects.select_related("session__course", "student"), pk=booking_id
     )
-    _taught_session(request, booking.session_id)
+    _require_teaches(request, booking.session)
     return booking
+
+
+def _require_teaches(request: HttpRequest, session: LiveClassSession) -> None:
+    """404 unless the user teaches the session or its course: an id reveals nothing."""
+    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
+        request.user, session.course
+    ):
+        raise Http404
 
 
 def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
@@ -106,15 +112,14 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
     return render(request, _T + template, {"zone": zone, "zone_name": str(zone), **context})
 
 
-def _run(request: HttpRequest, call: Any, success: str) -> bool:
-    """Call a service; on a typed refusal show its one message. Whether it succeeded."""
+def _run(request: HttpRequest, call: Any, success: str) -> None:
+    """Call a service; show ``success``, or its typed refusal as one message."""
     try:
         call()
     except BookingError as exc:
         report(request, exc)
-        return False
+        return
     messages.success(request, success)
-    return True
 
 
 # --- group sessions ---------------------------------------------------------------------------
@@ -182,9 +187,11 @@ def teacher_session_create(request: HttpRequest) -> HttpResponse:
         except BookingError as exc:
             add_service_error(form, exc, error_message(exc))
         else:
+            count = len(created)
             messages.success(
                 request,
-                _("%(count)d session(s) scheduled.") % {"count": len(created)},
+                ngettext("%(count)d session scheduled.", "%(count)d sessions scheduled.", count)
+                % {"count": count},
             )
             return redirect("fluentory_bookings:teacher_schedule")
     return _schedule_page(request, form, status=400)
