@@ -870,3 +870,11 @@ def test_cancelling_a_series_from_one_lesson_on(as_teacher, teacher, student, on
     as_teacher.post(url("teacher_one_on_one_cancel", series[1].pk), {"scope": "following"})
     statuses = [OneOnOneBooking.objects.get(pk=b.pk).status for b in series]
     assert statuses == ["confirmed", "cancelled", "cancelled"]
+
+
+def test_the_forms_start_in_the_teacher_s_own_zone(as_teacher, group_course, one_course):
+    as_teacher.cookies["fb_tz"] = "Asia/Tokyo"
+    for name in ("teacher_schedule", "teacher_availability"):
+        page = as_teacher.get(url(name))
+        assert str(page.context["form"]["timezone"].initial) == "Asia/Tokyo"
+        assert '<option value="Asia/Tokyo" selected>' in page.content.decode()
