@@ -38,11 +38,13 @@ from fluentory_bookings.contrib.django.services.one_on_one import (
     expire_pending_requests,
     release_deleted_one_on_one,
     request_one_on_one,
+    set_one_on_one_meeting_link,
 )
 from fluentory_bookings.contrib.django.services.sessions import (
     cancel_session,
     check_new_session,
     create_session,
+    create_weekly_sessions,
     update_session,
 )
 
@@ -60,6 +62,7 @@ __all__ = [
     "complete_one_on_one",
     "confirm_group_booking",
     "create_session",
+    "create_weekly_sessions",
     "decline_one_on_one",
     "expire_pending_requests",
     "finish_started_sessions",
@@ -72,5 +75,6 @@ __all__ = [
     "request_one_on_one",
     "reschedule_group_booking",
     "set_availability",
+    "set_one_on_one_meeting_link",
     "update_session",
 ]
