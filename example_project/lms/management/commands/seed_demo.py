@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from fluentory_bookings.contrib.django import services
 from lms.models import Course, CourseTeacher, Enrollment, UserProfile
@@ -138,7 +139,7 @@ def _session(course, teacher, title, *, days, seats, waitlist=False, at=18):
         ends_at=starts_at + timedelta(hours=1),
         total_seats=seats,
         enable_waitlist=waitlist,
-        meeting_link="https://meet.example.org/" + title.lower().replace(" ", "-"),
+        meeting_link=f"https://meet.example.org/{slugify(title)}",
         timezone=zone,
     )
 
