@@ -267,6 +267,7 @@ def test_profile_shows_the_zone_field_and_writes_nothing_on_get(client, student)
 
     assert '<label for="id_timezone">' in html
     assert 'name="timezone"' in html
+    assert '<option value="" selected>Your browser&#x27;s zone</option>' in html
     assert "Times on the booking pages are shown in UTC" in html  # the site's zone
     assert not UserProfile.objects.exists()
 
