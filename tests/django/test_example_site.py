@@ -360,3 +360,7 @@ def test_the_seed_creates_the_demo_and_a_second_run_changes_nothing():
     pending = OneOnOneBooking.objects.filter(status="pending")
     assert pending.count() >= 2
     assert pending.exclude(series_id=None).exists()  # a weekly series waits for approval too
+
+
+def test_the_lms_migrations_match_its_models():
+    call_command("makemigrations", "lms", check=True, dry_run=True, stdout=io.StringIO())
