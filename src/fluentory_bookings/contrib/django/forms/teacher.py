@@ -43,6 +43,8 @@ _FIELDS = {"starts_at": "start_time", "ends_at": "duration_minutes", "tz": "time
 def add_service_error(form: forms.Form, exc: BookingError, message: str) -> None:
     """Show a service's refusal on the field it names (else on the whole form)."""
     field = getattr(exc, "field", None)
+    if field is None and getattr(exc, "rule", None) == "past":
+        field = "date"  # a start in the past: the day is what to change
     field = _FIELDS.get(field, field) if isinstance(field, str) else None
     form.add_error(field if field in form.fields else None, message)
 
