@@ -11,6 +11,7 @@ Every signal is sent with ``sender`` = the model class and these keyword argumen
   (``bookings_housekeeping``) with ``by=None``
 - deleting a booking row (see ``receivers.py``): ``group_booking_cancelled`` or
   ``one_on_one_cancelled`` with ``by=None``; the row no longer exists when it is sent
+- ``one_on_one_meeting_link_changed``: ``booking``, ``by`` and ``previous`` (the old link)
 - 1:1 bookings: ``booking`` (a :class:`OneOnOneBooking`) and ``by``; ``one_on_one_requested``
   is sent for every new 1:1 booking, whose ``status`` is ``pending`` or, without approval,
   already ``confirmed``.
@@ -43,6 +44,7 @@ one_on_one_declined = Signal()
 one_on_one_cancelled = Signal()
 one_on_one_expired = Signal()
 one_on_one_completed = Signal()
+one_on_one_meeting_link_changed = Signal()
 
 
 def send_on_commit(signal: Signal, sender: type, **kwargs: Any) -> None:

@@ -38,6 +38,7 @@ from fluentory_bookings.contrib.django.services.one_on_one import (
     expire_pending_requests,
     release_deleted_one_on_one,
     request_one_on_one,
+    set_one_on_one_meeting_link,
 )
 from fluentory_bookings.contrib.django.services.sessions import (
     cancel_session,
@@ -72,5 +73,6 @@ __all__ = [
     "request_one_on_one",
     "reschedule_group_booking",
     "set_availability",
+    "set_one_on_one_meeting_link",
     "update_session",
 ]

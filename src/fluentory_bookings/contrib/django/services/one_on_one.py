@@ -77,6 +77,7 @@ __all__ = [
     "expire_pending_requests",
     "release_deleted_one_on_one",
     "request_one_on_one",
+    "set_one_on_one_meeting_link",
 ]
 
 SCOPES = ("this", "following")
@@ -363,6 +364,49 @@ def cancel_one_on_one(
     if fresh in overdue:
         raise InvalidTransition(_S.EXPIRED.value, _S.CANCELLED.value, actor=str(actor))
     return [b for b in scoped if b.status == _S.CANCELLED.value]
+
+
+@use_case
+def set_one_on_one_meeting_link(booking: OneOnOneBooking, link: str, by: Any) -> OneOnOneBooking:
+    """Set a 1:1 booking's meeting link by hand (``""`` clears it).
+
+    For a teacher whose lessons get no link from the adapter's ``generate_meeting_link``, or
+    who moves a lesson to another room. Only while the booking is pending or confirmed: a link
+    on a lesson that will not happen would only mislead. Setting the link it already has
+    changes nothing and sends nothing.
+
+    Returns:
+        The booking as stored. ``one_on_one_meeting_link_changed`` (``booking``, ``by``,
+        ``previous``: the old link) is sent after the commit when the link changed.
+
+    Raises:
+        InvalidMeetingLink: ``link`` is not an absolute ``https://`` URL (or ``""``), or is
+            longer than 500 characters.
+        NotPermitted: ``by`` is neither the booking's teacher nor staff (the student
+            included).
+        InvalidTransition: the booking is no longer pending or confirmed.
+    """
+    link = inputs.meeting_link(link, OneOnOneBooking)
+    adapter = get_adapter()
+    with transaction.atomic():
+        fresh = _lock_booking(booking)
+        if _actor(adapter, by, fresh) not in (Actor.TEACHER, Actor.STAFF):
+            raise NotPermitted("only the teacher or staff may set the meeting link")
+        if fresh.status not in ACTIVE_VALUES:
+            raise InvalidTransition(fresh.status, fresh.status)
+        previous = fresh.meeting_link
+        if link != previous:
+            fresh.meeting_link = link
+            fresh.save(update_fields=["meeting_link", "modified"])
+            signals.send_on_commit(
+                signals.one_on_one_meeting_link_changed,
+                OneOnOneBooking,
+                booking=fresh,
+                by=by,
+                previous=previous,
+            )
+    _copy_fields(fresh, booking)
+    return fresh
 
 
 def release_deleted_one_on_one(booking: OneOnOneBooking) -> None:

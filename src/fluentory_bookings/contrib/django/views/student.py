@@ -1,7 +1,471 @@
-"""Student pages: book and leave group sessions, book and cancel 1:1 lessons, one list of both."""
+"""Student pages: book and leave group sessions, book and cancel 1:1 lessons, one list of both.
+
+Each view parses, finds the object (a booking that is not the viewer's is a 404), calls one
+service and renders; a typed refusal becomes one message and nothing is written.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, tzinfo
+from itertools import groupby
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
+from fluentory_bookings.contrib.django.conf import get_course_model
+from fluentory_bookings.contrib.django.forms.student import (
+    OneOnOneCancelForm,
+    OneOnOneRequestForm,
+    RescheduleForm,
+    SlotFilterForm,
+    parse_instant,
+)
+from fluentory_bookings.contrib.django.models import (
+    Booking,
+    LiveClassSession,
+    OneOnOneBooking,
+    TeacherAvailability,
+)
+from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.services import (
+    book_group_session,
+    cancel_group_booking,
+    cancel_one_on_one,
+    leave_waitlist,
+    open_slots_for,
+    request_one_on_one,
+    reschedule_group_booking,
+)
+from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
+from fluentory_bookings.contrib.django.views.common import (
+    booking_type_label,
+    error_message,
+    report,
+    viewer_zone,
+)
+from fluentory_bookings.core.errors import BookingError, Conflict
+from fluentory_bookings.core.policy import BookingType
+
+__all__ = ["urlpatterns"]
+
+PAST_SHOWN = 50
+"""How many past or cancelled bookings of each kind the list shows (the most recent)."""
+
+_ONE_ON_ONE_ACTIVE = ["pending", "confirmed"]
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with every datetime shown in the viewer's zone, which the page names."""
+    zone = viewer_zone(request)
+    with timezone.override(zone):
+        return render(
+            request,
+            f"fluentory_bookings/student/{template}",
+            {"zone_name": str(zone), **context},
+        )
+
+
+def _course_kind(course: Any) -> BookingType:
+    return get_adapter().get_booking_type(course)
+
+
+def _refusal(course: Any, wanted: BookingType) -> str:
+    """Why ``course`` shows no form for ``wanted``; empty when it takes that kind."""
+    kind = _course_kind(course)
+    if kind == wanted:
+        return ""
+    if kind == BookingType.NONE:
+        return _("This course takes no bookings.")
+    if wanted == BookingType.GROUP_SESSION:
+        return _("This course is taught in 1:1 lessons, not group sessions.")
+    return _("This course is taught in group sessions, not 1:1 lessons.")
+
+
+def _course_context(course: Any, wanted: BookingType) -> dict[str, Any]:
+    return {
+        "course": course,
+        "booking_type": booking_type_label(_course_kind(course)),
+        "refusal": _refusal(course, wanted),
+    }
+
+
+def _attempt(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
+    """Run one service call; a typed refusal becomes a message. Whether it succeeded."""
+    try:
+        call()
+    except BookingError as exc:
+        report(request, exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _my_bookings() -> str:
+    return "fluentory_bookings:student_bookings"
+
+
+# --- group sessions -----------------------------------------------------------------------------
+
+
+@login_required
+def student_sessions(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A group course's upcoming sessions with the seats left, each with a Book button."""
+    course = get_object_or_404(get_course_model(), pk=course_id)
+    context = _course_context(course, BookingType.GROUP_SESSION)
+    sessions: list[LiveClassSession] = []
+    if not context["refusal"]:
+        sessions = list(
+            LiveClassSession.objects.filter(
+                course=course, status__in=LIVE_SESSION, starts_at__gt=get_adapter().now()
+            ).order_by("starts_at", "pk")[:200]
+        )
+    return _page(request, "sessions.html", {**context, "sessions": sessions})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def student_book_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    """GET: the session and a Book button. POST: a seat, or a waitlist place when full."""
+    session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
+    context = _course_context(session.course, BookingType.GROUP_SESSION)
+    if request.method == "POST" and not context["refusal"]:
+        booked: list[Booking] = []
+        try:
+            booked.append(book_group_session(session, request.user))  # type: ignore[arg-type]
+        except BookingError as exc:
+            report(request, exc)
+        else:
+            if booked[0].status == "waitlisted":
+                messages.success(
+                    request,
+                    _("The session is full: you are number %(n)d on the waitlist.")
+                    % {"n": booked[0].waitlist_position},
+                )
+            else:
+                messages.success(request, _("Your seat is booked."))
+            return redirect(_my_bookings())
+        return redirect("fluentory_bookings:student_book_session", session_id=session.pk)
+    return _page(request, "book_session.html", {**context, "session": session})
+
+
+def _own_group_booking(request: HttpRequest, booking_id: int) -> Booking:
+    return get_object_or_404(
+        Booking.objects.select_related("session", "session__course"),
+        pk=booking_id,
+        student=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def student_booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET: what will be cancelled. POST: cancel the seat (or waitlist place)."""
+    booking = _own_group_booking(request, booking_id)
+    if request.method == "POST":
+        if _attempt(
+            request,
+            lambda: cancel_group_booking(booking, request.user),  # type: ignore[arg-type]
+            _("Your booking is cancelled."),
+        ):
+            return redirect(_my_bookings())
+        return redirect("fluentory_bookings:student_booking_cancel", booking_id=booking.pk)
+    return _page(request, "booking_cancel.html", {"booking": booking})
+
+
+@login_required
+@require_POST
+def student_leave_waitlist(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Give up a waitlist place; everyone behind moves up."""
+    booking = _own_group_booking(request, booking_id)
+    _attempt(
+        request,
+        lambda: leave_waitlist(booking, request.user),  # type: ignore[arg-type]
+        _("You have left the waitlist."),
+    )
+    return redirect(_my_bookings())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Pick another upcoming session of the same course; the old seat is kept until the new
+    one is held."""
+    booking = _own_group_booking(request, booking_id)
+    choices = (
+        LiveClassSession.objects.filter(
+            course_id=booking.session.course_id,
+            status__in=LIVE_SESSION,
+            starts_at__gt=get_adapter().now(),
+        )
+        .exclude(pk=booking.session_id)
+        .order_by("starts_at", "pk")[:200]
+    )
+    form = RescheduleForm(request.POST or None, sessions=choices)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["session"]
+        if _attempt(
+            request,
+            lambda: reschedule_group_booking(booking, target, request.user),  # type: ignore[arg-type]
+            _("Your booking is moved."),
+        ):
+            return redirect(_my_bookings())
+    return _page(request, "reschedule.html", {"booking": booking, "form": form})
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@login_required
+def student_bookings(request: HttpRequest) -> HttpResponse:
+    """Both kinds of booking, upcoming first (soonest first), then past and cancelled ones."""
+    now = get_adapter().now()
+    seats = Booking.objects.filter(student=request.user).select_related(
+        "session", "session__course"
+    )
+    upcoming_seats = seats.filter(
+        status__in=ACTIVE_SEAT_VALUES,
+        session__status__in=LIVE_SESSION,
+        session__starts_at__gt=now,
+    ).order_by("session__starts_at", "pk")
+    earlier_seats = seats.exclude(pk__in=upcoming_seats.values("pk")).order_by(
+        "-session__starts_at", "-pk"
+    )[:PAST_SHOWN]
+    lessons = OneOnOneBooking.objects.filter(student=request.user).select_related(
+        "course", "teacher"
+    )
+    holding = Q(status="confirmed") | Q(status="pending", expires_at__gt=now)
+    holding |= Q(status="pending", expires_at__isnull=True)
+    upcoming_lessons = lessons.filter(holding, starts_at__gt=now).order_by("starts_at", "pk")
+    earlier_lessons = lessons.exclude(pk__in=upcoming_lessons.values("pk")).order_by(
+        "-starts_at", "-pk"
+    )[:PAST_SHOWN]
+    return _page(
+        request,
+        "bookings.html",
+        {
+            "upcoming_seats": list(upcoming_seats),
+            "earlier_seats": list(earlier_seats),
+            "upcoming_lessons": list(upcoming_lessons),
+            "earlier_lessons": list(earlier_lessons),
+            "now": now,
+        },
+    )
+
+
+# --- 1:1 lessons --------------------------------------------------------------------------------
+
+
+def _offered(course: Any) -> list[TeacherAvailability]:
+    """The active availabilities a student of ``course`` may book: offered for it (or for every
+    course of their teacher) by someone who teaches it."""
+    adapter = get_adapter()
+    rows = (
+        TeacherAvailability.objects.filter(is_active=True)
+        .filter(Q(course=course) | Q(course__isnull=True))
+        .select_related("teacher")
+        .order_by("teacher_id", "pk")
+    )
+    with course_teacher_links_read_once():
+        return [av for av in rows if adapter.is_teacher(av.teacher, course)]
+
+
+@login_required
+def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A week of open slots, grouped by day in the viewer's zone, optionally for one teacher."""
+    course = get_object_or_404(get_course_model(), pk=course_id)
+    context = _course_context(course, BookingType.ONE_ON_ONE)
+    if context["refusal"]:
+        return _page(request, "one_on_one.html", context)
+    zone = viewer_zone(request)
+    offered = _offered(course)
+    teachers = sorted(
+        {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
+    )
+    form = SlotFilterForm(request.GET or None, teachers=teachers)
+    monday = form.week_start(timezone.now().astimezone(zone).date())
+    start = _local_midnight(monday, zone)
+    end = _local_midnight(monday + timedelta(days=7), zone)
+    chosen = form.cleaned_data.get("teacher") if form.is_bound and form.is_valid() else None
+    slots = []
+    for av in offered:
+        if chosen is not None and av.teacher_id != chosen:
+            continue
+        for slot in open_slots_for(av, start=start, end=end, course=course):
+            slots.append((slot.start, slot.end, av))
+    slots.sort(key=lambda s: (s[0], s[2].teacher_id, s[2].pk))
+    days = [
+        (day, [{"start": s, "end": e, "availability": av} for s, e, av in group])
+        for day, group in groupby(slots, key=lambda s: s[0].astimezone(zone).date())
+    ]
+    return _page(
+        request,
+        "one_on_one.html",
+        {
+            **context,
+            "form": form,
+            "days": days,
+            "week_start": monday,
+            "week_end": monday + timedelta(days=6),
+            "previous_week": (monday - timedelta(days=7)).isoformat(),
+            "next_week": (monday + timedelta(days=7)).isoformat(),
+            "teacher_param": "" if chosen is None else str(chosen),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -> HttpResponse:
+    """GET: the chosen slot and how many weeks. POST: request it, all weeks or none."""
+    availability = get_object_or_404(
+        TeacherAvailability.objects.select_related("teacher", "course"), pk=availability_id
+    )
+    course = availability.course or get_object_or_404(
+        get_course_model(), pk=request.POST.get("course") or request.GET.get("course")
+    )
+    context = _course_context(course, BookingType.ONE_ON_ONE)
+    if request.method == "POST":
+        form = OneOnOneRequestForm(request.POST)
+        sent = request.POST.get("starts_at")
+    else:  # a GET only fills the form in from the slot's link
+        sent = request.GET.get("start")
+        form = OneOnOneRequestForm(initial={"starts_at": sent, "weeks": 1})
+    clashes: list[dict[str, Any]] = []
+    if request.method == "POST" and not context["refusal"] and form.is_valid():
+        try:
+            booked = request_one_on_one(
+                availability,
+                request.user,
+                form.cleaned_data["starts_at"],
+                course=course,
+                weeks=form.cleaned_data["weeks"],
+            )
+        except Conflict as exc:
+            report(request, exc)
+            clashes = _clashes(exc)
+        except BookingError as exc:
+            report(request, exc)
+            field = getattr(exc, "field", None)
+            if field in form.fields:
+                form.add_error(field, error_message(exc))
+        else:
+            messages.success(
+                request,
+                _("Your request is sent: the teacher will confirm it.")
+                if booked[0].status == "pending"
+                else _("Your lesson is booked."),
+            )
+            return redirect(_my_bookings())
+    return _page(
+        request,
+        "one_on_one_submit.html",
+        {
+            **context,
+            "availability": availability,
+            "teacher_name": _person(availability.teacher),
+            "form": form,
+            "starts_at": parse_instant(sent),
+            "length": timedelta(minutes=availability.slot_minutes),
+            "clashes": clashes,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET: which lesson, and for a series whether the following ones go too. POST: cancel."""
+    booking = get_object_or_404(
+        OneOnOneBooking.objects.select_related("course", "teacher"),
+        pk=booking_id,
+        student=request.user,
+    )
+    form = OneOnOneCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scope = form.cleaned_data["scope"]
+        if _attempt(
+            request,
+            lambda: cancel_one_on_one(booking, request.user, scope=scope),
+            _("Your lesson is cancelled.")
+            if scope == "this"
+            else _("Your lesson and the following ones are cancelled."),
+        ):
+            return redirect(_my_bookings())
+    return _page(
+        request,
+        "one_on_one_cancel.html",
+        {"booking": booking, "form": form, "teacher_name": _person(booking.teacher)},
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _person(user: Any) -> str:
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return str(full or user.get_username())
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _clashes(exc: Conflict) -> list[dict[str, Any]]:
+    """Each colliding occurrence once, with whose calendar it meets (the student's or the
+    teacher's)."""
+    seen: dict[datetime, dict[str, Any]] = {}
+    for c in exc.conflicts:
+        entry = seen.setdefault(
+            c.candidate.start, {"start": c.candidate.start, "end": c.candidate.end, "yours": False}
+        )
+        if c.party == "student":
+            entry["yours"] = True
+    return sorted(seen.values(), key=lambda e: e["start"])
+
+
+urlpatterns: list[URLPattern] = [
+    path("my/", student_bookings, name="student_bookings"),
+    path("courses/<int:course_id>/sessions/", student_sessions, name="student_sessions"),
+    path("sessions/<int:session_id>/book/", student_book_session, name="student_book_session"),
+    path(
+        "my/seats/<int:booking_id>/cancel/", student_booking_cancel, name="student_booking_cancel"
+    ),
+    path(
+        "my/seats/<int:booking_id>/reschedule/",
+        student_booking_reschedule,
+        name="student_booking_reschedule",
+    ),
+    path(
+        "my/seats/<int:booking_id>/leave-waitlist/",
+        student_leave_waitlist,
+        name="student_leave_waitlist",
+    ),
+    path(
+        "courses/<int:course_id>/lessons/",
+        student_book_one_on_one,
+        name="student_book_one_on_one",
+    ),
+    path(
+        "availability/<int:availability_id>/book/",
+        student_book_one_on_one_submit,
+        name="student_book_one_on_one_submit",
+    ),
+    path(
+        "my/lessons/<int:booking_id>/cancel/",
+        student_booking_one_on_one_cancel,
+        name="student_booking_one_on_one_cancel",
+    ),
+]
