@@ -4,22 +4,23 @@ target) rather than by wording, so the tests survive a reworded button but not a
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
 
 def post_form(page: Page, action: str) -> Locator:
-    """The POST form that acts on ``action``: on the current page if it has one, else on the
-    page at ``action`` itself (a confirmation page posting to itself)."""
-    here = page.locator(f"form[method='post' i][action='{action}']")
-    if here.count():
-        return here.first
-    page.goto(action)
-    return (
-        page.locator("main form[method='post' i]")
-        .filter(has=page.locator("button[type='submit'], input[type='submit'], button:not([type])"))
-        .first
-    )
+    """The POST form that acts on ``action``: one on the current page naming it, or the page's
+    own form when the page is ``action`` (as it was loaded, not reloaded: the person may be
+    acting on what they saw a while ago), else the form on the page at ``action``."""
+    named = page.locator(f"form[method='post' i][action='{action}']")
+    if named.count():
+        return named.first
+    if urlsplit(page.url).path != action:
+        page.goto(action)
+    return page.locator(
+        "main form[method='post' i]:not([action]), main form[method='post' i][action='']"
+    ).first
 
 
 def submit(form: Locator) -> None:
