@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.django.conftest import enroll, make_course, make_user  # noqa: F401  (shared fixtures)
+from tests.django.conftest import clock, enroll, make_course, make_user  # noqa: F401  (shared fixtures)
 from tests.e2e.axe import assert_accessible
 
 # Playwright's sync API keeps an event loop on the test's thread; the test still talks to the
