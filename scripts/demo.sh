@@ -7,5 +7,8 @@ bash scripts/bootstrap.sh
 cd example_project
 ../.venv/bin/python manage.py migrate --noinput -v0
 ../.venv/bin/python manage.py seed_demo
-echo "Open http://127.0.0.1:${PORT:-8000}/admin/ and log in as admin / admin (Ctrl-C stops)."
+url="http://127.0.0.1:${PORT:-8000}/"
+echo
+echo "Open $url and sign in with one click: ana (a student) or tara (a teacher), among others."
+echo "Passwords are the usernames; admin / admin opens ${url}admin/. Ctrl-C stops."
 exec ../.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

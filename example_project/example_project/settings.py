@@ -63,6 +63,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The signed-in user comes with their profile (time zone) joined: see lms/auth.py.
+AUTHENTICATION_BACKENDS = ["lms.auth.LmsBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# One-click sign-in as a demo user (lms/views.py): on with DEBUG, or set LMS_DEMO_LOGIN=1.
+LMS_DEMO_LOGIN = os.environ.get("LMS_DEMO_LOGIN", "0") == "1"
+
 # --- fluentory-bookings ---------------------------------------------------------------------------
 FLUENTORY_BOOKINGS_COURSE_MODEL = "lms.Course"
 FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL = "lms.CourseTeacher"

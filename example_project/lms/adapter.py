@@ -1,7 +1,10 @@
-"""How the example LMS answers fluentory-bookings' questions: only enrolled students may book."""
+"""How the example LMS answers fluentory-bookings' questions: only enrolled students may book,
+and times are shown in the zone on the user's profile."""
+
+from datetime import tzinfo
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter
-from lms.models import Enrollment
+from lms.models import Enrollment, UserProfile
 
 
 class LmsBookingAdapter(DefaultBookingAdapter):
@@ -10,3 +13,10 @@ class LmsBookingAdapter(DefaultBookingAdapter):
             super().can_book(student, course)
             and Enrollment.objects.filter(course=course, student=student).exists()
         )
+
+    def get_user_timezone(self, user) -> tzinfo | None:
+        # The signed-in user arrives with the profile joined (lms.auth): no query here.
+        try:
+            return user.profile.timezone
+        except UserProfile.DoesNotExist:
+            return None

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from lms.models import Course, CourseTeacher, Enrollment
+from lms.models import Course, CourseTeacher, Enrollment, UserProfile
 
 
 class CourseTeacherInline(admin.TabularInline):
@@ -16,3 +16,9 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Enrollment)
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "timezone", "is_demo"]
+    list_select_related = ["user"]

@@ -33,7 +33,7 @@ from fluentory_bookings.core.zones import resolve_zone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-    from django.db.models import Model
+    from django.db.models import Model, QuerySet
 
     from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
 
@@ -111,6 +111,23 @@ class DefaultBookingAdapter:
         if _course_teacher_model() is not None:
             return _course_teacher_link(course, user) is not None
         return bool(getattr(course, "teacher_id", None) == user.pk)
+
+    def get_taught_courses(self, user: AbstractBaseUser) -> QuerySet[Any]:
+        """The courses ``user`` teaches, for the teacher's pages (agree with ``is_teacher``):
+        the course/teacher rows, else ``course.teacher``."""
+        from fluentory_bookings.contrib.django.conf import get_course_model
+
+        courses = get_course_model()._default_manager.all()
+        if user is None or not getattr(user, "is_authenticated", False):
+            return courses.none()
+        link = _course_teacher_model()
+        if link is not None:
+            return courses.filter(
+                pk__in=link._default_manager.filter(teacher=user).values("course")
+            )
+        if any(f.name == "teacher" for f in courses.model._meta.get_fields()):
+            return courses.filter(teacher=user)
+        return courses.none()
 
     def can_book(self, student: AbstractBaseUser, course: Model) -> bool:
         """Whether ``student`` may book ``course`` (enrolment). The default: any active user."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.validators import MaxValueValidator
@@ -30,6 +30,9 @@ class SessionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         start = timezone.localtime(obj.starts_at)
         return f"{obj.title}, {date_format(start, 'D j M Y, H:i')}"
+
+
+_MARGIN = timedelta(days=8)
 
 
 class RescheduleForm(forms.Form):
@@ -120,7 +123,7 @@ class SlotFilterForm(forms.Form):
         label=_("Teacher"), required=False, coerce=int, empty_value=None
     )
     week = forms.DateField(
-        label=_("Week of"),
+        label=_("Week from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Please enter a date as YYYY-MM-DD.")},
@@ -132,8 +135,17 @@ class SlotFilterForm(forms.Form):
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", _("Any teacher")), *teachers]
 
+    def clean_week(self) -> date | None:
+        week: date | None = self.cleaned_data.get("week")
+        # Seven days from it, and the local midnights around them, must be real dates.
+        if week is not None and not date.min + _MARGIN <= week <= date.max - _MARGIN:
+            raise forms.ValidationError(_("Please choose a nearer week."), code="out_of_range")
+        return week
+
     def week_start(self, today: date) -> date:
-        """The Monday of the chosen week (this week when none or a bad one was sent)."""
-        chosen = self.cleaned_data.get("week") if self.is_valid() else None
-        day = chosen or today
-        return date.fromordinal(day.toordinal() - day.weekday())
+        """The first day shown: the one asked for, else ``today`` (also when it is unreadable)."""
+        if not self.is_bound:
+            return today
+        self.is_valid()  # keeps the fields that are valid, e.g. the week beside a bad teacher
+        week: date | None = self.cleaned_data.get("week")
+        return week or today

@@ -44,6 +44,7 @@ from fluentory_bookings.contrib.django.services.sessions import (
     cancel_session,
     check_new_session,
     create_session,
+    create_weekly_sessions,
     update_session,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "complete_one_on_one",
     "confirm_group_booking",
     "create_session",
+    "create_weekly_sessions",
     "decline_one_on_one",
     "expire_pending_requests",
     "finish_started_sessions",

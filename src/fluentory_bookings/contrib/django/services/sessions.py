@@ -39,7 +39,12 @@ from fluentory_bookings.contrib.django.signals import (
     session_updated,
 )
 from fluentory_bookings.core.approvals import Actor
-from fluentory_bookings.core.conflicts import ConflictDetail, check_conflicts, find_conflicts
+from fluentory_bookings.core.conflicts import (
+    ConflictDetail,
+    check_conflicts,
+    find_conflicts,
+    weekly_series,
+)
 from fluentory_bookings.core.errors import (
     Conflict,
     InvalidInput,
@@ -65,6 +70,7 @@ __all__ = [
     "cancel_session",
     "check_new_session",
     "create_session",
+    "create_weekly_sessions",
     "update_session",
 ]
 
@@ -146,15 +152,57 @@ def create_session(
     with transaction.atomic(using=write_alias()):
         lock_users(teacher)
         _require_teacher_free(session)
-        session.save()
-        if not session.meeting_link:
-            # Asked once, for the session as written: a Zoom-style adapter creates a meeting.
-            generated = get_adapter().generate_meeting_link(session)
-            if generated:
-                session.meeting_link = inputs.meeting_link(generated, LiveClassSession)
-                session.save(update_fields=["meeting_link"])
-        send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
+        _save_new(session, teacher)
     return session
+
+
+def _save_new(session: LiveClassSession, teacher: AbstractBaseUser) -> None:
+    session.save()
+    if not session.meeting_link:
+        # Asked once, for the session as written: a Zoom-style adapter creates a meeting.
+        generated = get_adapter().generate_meeting_link(session)
+        if generated:
+            session.meeting_link = inputs.meeting_link(generated, LiveClassSession)
+            session.save(update_fields=["meeting_link"])
+    send_on_commit(session_created, LiveClassSession, session=session, by=teacher)
+
+
+@use_case
+def create_weekly_sessions(*, weeks: int, **arguments: Any) -> list[LiveClassSession]:
+    """Schedule a weekly run of ``weeks`` sessions, all or nothing.
+
+    The arguments are those of :func:`create_session`, for the first session. Each later one
+    starts seven days on at the same local time in ``timezone`` (a time in a DST gap moves
+    forward by the gap, a repeated one means the first, as RFC 5545 says) and lasts exactly as
+    long as the first. Every session is checked before any is written: the teacher's clashes
+    with all of them are reported in one ``Conflict``.
+
+    Returns:
+        The new sessions in time order; ``session_created`` is sent for each after the commit.
+
+    Raises:
+        InvalidRule: ``weeks`` is not a whole number from 1 to
+            :data:`~fluentory_bookings.core.conflicts.MAX_SERIES_WEEKS` (``field="weeks"``).
+        Everything :func:`create_session` raises, for any of the sessions.
+    """
+    first = _unsaved_session(**arguments)
+    series = weekly_series(
+        Interval(first.starts_at, first.ends_at), str(first.timezone), weeks=weeks
+    )
+    sessions = [first] + [
+        _unsaved_session(**{**arguments, "starts_at": i.start, "ends_at": i.end})
+        for i in series[1:]
+    ]
+    teacher = arguments["teacher"]
+    with transaction.atomic(using=write_alias()):
+        lock_users(teacher)
+        check_conflicts(
+            series,
+            commitments(teacher, "teacher", series[0].start, series[-1].end, include_external=True),
+        )
+        for session in sessions:
+            _save_new(session, teacher)
+    return sessions
 
 
 def check_new_session(**arguments: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -36,6 +36,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
 from fluentory_bookings.contrib.django.services import (
     book_group_session,
@@ -61,7 +62,7 @@ __all__ = ["urlpatterns"]
 PAST_SHOWN = 50
 """How many past or cancelled bookings of each kind the list shows (the most recent)."""
 
-_ONE_ON_ONE_ACTIVE = ["pending", "confirmed"]
+MY_BOOKINGS = "fluentory_bookings:student_bookings"
 
 
 # --- shared -------------------------------------------------------------------------------------
@@ -113,10 +114,6 @@ def _attempt(request: HttpRequest, call: Callable[[], Any], success: str) -> boo
     return True
 
 
-def _my_bookings() -> str:
-    return "fluentory_bookings:student_bookings"
-
-
 # --- group sessions -----------------------------------------------------------------------------
 
 
@@ -142,22 +139,19 @@ def student_book_session(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
     context = _course_context(session.course, BookingType.GROUP_SESSION)
     if request.method == "POST" and not context["refusal"]:
-        booked: list[Booking] = []
         try:
-            booked.append(book_group_session(session, request.user))  # type: ignore[arg-type]
+            booking = book_group_session(session, request.user)  # type: ignore[arg-type]
         except BookingError as exc:
             report(request, exc)
+            return redirect("fluentory_bookings:student_book_session", session_id=session.pk)
+        if booking.status == "waitlisted":
+            done = _("The session is full: you are number %(n)d on the waitlist.") % {
+                "n": booking.waitlist_position
+            }
         else:
-            if booked[0].status == "waitlisted":
-                messages.success(
-                    request,
-                    _("The session is full: you are number %(n)d on the waitlist.")
-                    % {"n": booked[0].waitlist_position},
-                )
-            else:
-                messages.success(request, _("Your seat is booked."))
-            return redirect(_my_bookings())
-        return redirect("fluentory_bookings:student_book_session", session_id=session.pk)
+            done = _("Your seat is booked.")
+        messages.success(request, done)
+        return redirect(MY_BOOKINGS)
     return _page(request, "book_session.html", {**context, "session": session})
 
 
@@ -180,7 +174,7 @@ def student_booking_cancel(request: HttpRequest, booking_id: int) -> HttpRespons
             lambda: cancel_group_booking(booking, request.user),  # type: ignore[arg-type]
             _("Your booking is cancelled."),
         ):
-            return redirect(_my_bookings())
+            return redirect(MY_BOOKINGS)
         return redirect("fluentory_bookings:student_booking_cancel", booking_id=booking.pk)
     return _page(request, "booking_cancel.html", {"booking": booking})
 
@@ -195,7 +189,7 @@ def student_leave_waitlist(request: HttpRequest, booking_id: int) -> HttpRespons
         lambda: leave_waitlist(booking, request.user),  # type: ignore[arg-type]
         _("You have left the waitlist."),
     )
-    return redirect(_my_bookings())
+    return redirect(MY_BOOKINGS)
 
 
 @login_required
@@ -211,9 +205,9 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
             starts_at__gt=get_adapter().now(),
         )
         .exclude(pk=booking.session_id)
-        .order_by("starts_at", "pk")[:200]
+        .order_by("starts_at", "pk")
     )
-    form = RescheduleForm(request.POST or None, sessions=choices)
+    form = RescheduleForm(_sent(request), sessions=choices)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["session"]
         if _attempt(
@@ -221,7 +215,7 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
             lambda: reschedule_group_booking(booking, target, request.user),  # type: ignore[arg-type]
             _("Your booking is moved."),
         ):
-            return redirect(_my_bookings())
+            return redirect(MY_BOOKINGS)
     return _page(request, "reschedule.html", {"booking": booking, "form": form})
 
 
@@ -246,9 +240,9 @@ def student_bookings(request: HttpRequest) -> HttpResponse:
     lessons = OneOnOneBooking.objects.filter(student=request.user).select_related(
         "course", "teacher"
     )
-    holding = Q(status="confirmed") | Q(status="pending", expires_at__gt=now)
-    holding |= Q(status="pending", expires_at__isnull=True)
-    upcoming_lessons = lessons.filter(holding, starts_at__gt=now).order_by("starts_at", "pk")
+    upcoming_lessons = lessons.filter(holds_slot(now), starts_at__gt=now).order_by(
+        "starts_at", "pk"
+    )
     earlier_lessons = lessons.exclude(pk__in=upcoming_lessons.values("pk")).order_by(
         "-starts_at", "-pk"
     )[:PAST_SHOWN]
@@ -284,7 +278,8 @@ def _offered(course: Any) -> list[TeacherAvailability]:
 
 @login_required
 def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpResponse:
-    """A week of open slots, grouped by day in the viewer's zone, optionally for one teacher."""
+    """Seven days of open slots from today (or the ``week`` asked for), grouped by day in the
+    viewer's zone, optionally for one teacher."""
     course = get_object_or_404(get_course_model(), pk=course_id)
     context = _course_context(course, BookingType.ONE_ON_ONE)
     if context["refusal"]:
@@ -295,10 +290,10 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
         {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
     )
     form = SlotFilterForm(request.GET or None, teachers=teachers)
-    monday = form.week_start(timezone.now().astimezone(zone).date())
-    start = _local_midnight(monday, zone)
-    end = _local_midnight(monday + timedelta(days=7), zone)
-    chosen = form.cleaned_data.get("teacher") if form.is_bound and form.is_valid() else None
+    first = form.week_start(get_adapter().now().astimezone(zone).date())
+    start = _local_midnight(first, zone)
+    end = _local_midnight(first + timedelta(days=7), zone)
+    chosen = form.cleaned_data.get("teacher") if form.is_bound else None
     slots = []
     for av in offered:
         if chosen is not None and av.teacher_id != chosen:
@@ -317,10 +312,10 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
             **context,
             "form": form,
             "days": days,
-            "week_start": monday,
-            "week_end": monday + timedelta(days=6),
-            "previous_week": (monday - timedelta(days=7)).isoformat(),
-            "next_week": (monday + timedelta(days=7)).isoformat(),
+            "week_start": first,
+            "week_end": first + timedelta(days=6),
+            "previous_week": (first - timedelta(days=7)).isoformat(),
+            "next_week": (first + timedelta(days=7)).isoformat(),
             "teacher_param": "" if chosen is None else str(chosen),
         },
     )
@@ -333,9 +328,7 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
     availability = get_object_or_404(
         TeacherAvailability.objects.select_related("teacher", "course"), pk=availability_id
     )
-    course = availability.course or get_object_or_404(
-        get_course_model(), pk=request.POST.get("course") or request.GET.get("course")
-    )
+    course = availability.course or _course_named(request)
     context = _course_context(course, BookingType.ONE_ON_ONE)
     if request.method == "POST":
         form = OneOnOneRequestForm(request.POST)
@@ -368,7 +361,7 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
                 if booked[0].status == "pending"
                 else _("Your lesson is booked."),
             )
-            return redirect(_my_bookings())
+            return redirect(MY_BOOKINGS)
     return _page(
         request,
         "one_on_one_submit.html",
@@ -393,7 +386,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
         pk=booking_id,
         student=request.user,
     )
-    form = OneOnOneCancelForm(request.POST or None)
+    form = OneOnOneCancelForm(_sent(request))
     if request.method == "POST" and form.is_valid():
         scope = form.cleaned_data["scope"]
         if _attempt(
@@ -403,7 +396,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
             if scope == "this"
             else _("Your lesson and the following ones are cancelled."),
         ):
-            return redirect(_my_bookings())
+            return redirect(MY_BOOKINGS)
     return _page(
         request,
         "one_on_one_cancel.html",
@@ -412,6 +405,19 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _course_named(request: HttpRequest) -> Any:
+    """The course a slot of an availability open to every course is booked for, or a 404."""
+    sent = request.POST.get("course") if request.method == "POST" else request.GET.get("course")
+    if not sent or not sent.isdigit():
+        raise Http404
+    return get_object_or_404(get_course_model(), pk=int(sent))
+
+
+def _sent(request: HttpRequest) -> Any:
+    """What a POST sent (even nothing at all), so the form validates it; None for a GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _person(user: Any) -> str:

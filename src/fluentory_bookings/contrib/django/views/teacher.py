@@ -1,7 +1,488 @@
-"""Teacher pages: the schedule of group sessions, rosters, availability, 1:1 requests."""
+"""Teacher pages: the schedule of group sessions, rosters, availability, 1:1 requests.
+
+Each view parses, authorizes (a session, booking or availability the teacher has nothing to do
+with is a 404), calls one service and renders or redirects. Refusals are the services' typed
+errors, shown as one message (or on the field they name); nothing is written then.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fluentory_bookings.contrib.django import services
+from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.forms.teacher import (
+    AttendanceForm,
+    AvailabilityForm,
+    DeclineForm,
+    MeetingLinkForm,
+    SessionEditForm,
+    SessionForm,
+    add_service_error,
+)
+from fluentory_bookings.contrib.django.models import (
+    Booking,
+    LiveClassSession,
+    OneOnOneBooking,
+    TeacherAvailability,
+)
+from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
+from fluentory_bookings.contrib.django.views.common import (
+    booking_type_label,
+    error_message,
+    report,
+    viewer_zone,
+)
+from fluentory_bookings.core.approvals import OneOnOneStatus
+from fluentory_bookings.core.errors import BookingError
+from fluentory_bookings.core.policy import BookingType
+from fluentory_bookings.core.seats import SeatStatus
+
+_T = "fluentory_bookings/teacher/"
+PREVIEW_SLOTS = 5
+"""How many of an availability's next open slots the editor previews."""
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _courses(request: HttpRequest) -> list[dict[str, Any]]:
+    """The teacher's courses, each with its booking type and label (one query)."""
+    adapter = get_adapter()
+    out = []
+    for course in get_adapter().get_taught_courses(request.user).order_by("pk"):
+        kind = adapter.get_booking_type(course)
+        out.append({"course": course, "kind": kind.value, "label": booking_type_label(kind)})
+    return out
+
+
+def _of_kind(courses: list[dict[str, Any]], kind: BookingType) -> list[Any]:
+    return [c["course"].pk for c in courses if c["kind"] == kind.value]
+
+
+def _taught_session(request: HttpRequest, session_id: int) -> LiveClassSession:
+    session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
+    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
+        request.user, session.course
+    ):
+        raise Http404
+    return session
+
+
+def _taught_booking(request: HttpRequest, booking_id: int) -> Booking:
+    booking = get_object_or_404(
+        Booking.objects.select_related("session__course", "student"), pk=booking_id
+    )
+    _taught_session(request, booking.session_id)
+    return booking
+
+
+def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
+    return get_object_or_404(OneOnOneBooking, pk=booking_id, teacher_id=request.user.pk)
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    zone = viewer_zone(request)
+    return render(request, _T + template, {"zone": zone, "zone_name": str(zone), **context})
+
+
+def _run(request: HttpRequest, call: Any, success: str) -> bool:
+    """Call a service; on a typed refusal show its one message. Whether it succeeded."""
+    try:
+        call()
+    except BookingError as exc:
+        report(request, exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
+# --- group sessions ---------------------------------------------------------------------------
+
+
+def _schedule_page(
+    request: HttpRequest, form: SessionForm | None = None, status: int = 200
+) -> HttpResponse:
+    adapter = get_adapter()
+    courses = _courses(request)
+    group = _of_kind(courses, BookingType.GROUP_SESSION)
+    now = adapter.now()
+    sessions = (
+        LiveClassSession.objects.filter(
+            Q(teacher_id=request.user.pk) | Q(course_id__in=group),
+            status__in=LIVE_SESSION,
+            ends_at__gt=now,
+        )
+        .select_related("course")
+        .order_by("starts_at", "pk")
+    )
+    if form is None:
+        form = SessionForm(
+            courses=adapter.get_taught_courses(request.user).filter(pk__in=group),
+            zone=viewer_zone(request),
+        )
+    response = _page(
+        request,
+        "schedule.html",
+        {"courses": courses, "sessions": sessions, "form": form, "can_create": bool(group)},
+    )
+    response.status_code = status
+    return response
+
+
+@login_required
+def teacher_schedule(request: HttpRequest) -> HttpResponse:
+    """Upcoming sessions the teacher teaches, and the form to schedule more."""
+    return _schedule_page(request)
+
+
+@login_required
+@require_POST
+def teacher_session_create(request: HttpRequest) -> HttpResponse:
+    adapter = get_adapter()
+    group = _of_kind(_courses(request), BookingType.GROUP_SESSION)
+    form = SessionForm(
+        request.POST,
+        courses=adapter.get_taught_courses(request.user).filter(pk__in=group),
+        zone=viewer_zone(request),
+    )
+    if form.is_valid():
+        try:
+            created = services.create_weekly_sessions(**form.arguments(request.user))
+        except BookingError as exc:
+            add_service_error(form, exc, error_message(exc))
+        else:
+            messages.success(
+                request,
+                _("%(count)d session(s) scheduled.") % {"count": len(created)},
+            )
+            return redirect("fluentory_bookings:teacher_schedule")
+    return _schedule_page(request, form, status=400)
+
+
+@login_required
+def teacher_session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _taught_session(request, session_id)
+    if request.method == "POST":
+        form = SessionEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_session(session, request.user, **form.changes())
+            except BookingError as exc:
+                add_service_error(form, exc, error_message(exc))
+            else:
+                messages.success(request, _("The session was saved."))
+                return redirect("fluentory_bookings:teacher_schedule")
+        status = 400
+    else:
+        form = SessionEditForm(initial=SessionEditForm.initial_for(session))
+        status = 200
+    response = _page(request, "session_edit.html", {"session": session, "form": form})
+    response.status_code = status
+    return response
+
+
+@login_required
+@require_POST
+def teacher_session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _taught_session(request, session_id)
+    _run(
+        request,
+        lambda: services.cancel_session(session, request.user),
+        _("The session was cancelled; its students are told."),
+    )
+    return redirect("fluentory_bookings:teacher_schedule")
+
+
+@login_required
+def teacher_session_bookings(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The roster (seats), the waitlist in its order, and cancelled places."""
+    session = _taught_session(request, session_id)
+    rows = list(
+        Booking.objects.filter(session_id=session.pk).select_related("student").order_by("pk")
+    )
+    waiting = SeatStatus.WAITLISTED.value
+    holding = {SeatStatus.CONFIRMED.value, SeatStatus.ATTENDED.value, SeatStatus.NO_SHOW.value}
+    return _page(
+        request,
+        "session_bookings.html",
+        {
+            "session": session,
+            "type_label": booking_type_label(get_adapter().get_booking_type(session.course)),
+            "roster": [b for b in rows if b.status in holding],
+            "waitlist": sorted(
+                (b for b in rows if b.status == waiting), key=lambda b: b.waitlist_position or 0
+            ),
+            "cancelled": [b for b in rows if b.status == SeatStatus.CANCELLED.value],
+            "started": session.starts_at <= get_adapter().now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def teacher_booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = _taught_booking(request, booking_id)
+    _run(
+        request,
+        lambda: services.cancel_group_booking(booking, request.user),
+        _("The booking was cancelled."),
+    )
+    return redirect("fluentory_bookings:teacher_session_bookings", booking.session_id)
+
+
+@login_required
+@require_POST
+def teacher_mark_attendance(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = _taught_booking(request, booking_id)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Attendance: please choose attended or no-show."))
+    else:
+        _run(
+            request,
+            lambda: services.mark_attendance(booking, form.cleaned_data["attended"], request.user),
+            _("Attendance recorded."),
+        )
+    return redirect("fluentory_bookings:teacher_session_bookings", booking.session_id)
+
+
+# --- availability -----------------------------------------------------------------------------
+
+
+def _availability_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> AvailabilityForm:
+    one = _of_kind(_courses(request), BookingType.ONE_ON_ONE)
+    return AvailabilityForm(
+        data,
+        courses=get_adapter().get_taught_courses(request.user).filter(pk__in=one),
+        zone=viewer_zone(request),
+        **kwargs,
+    )
+
+
+def _save_availability(
+    request: HttpRequest, form: AvailabilityForm, availability: TeacherAvailability | None
+) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        services.set_availability(request.user, availability=availability, **form.arguments())
+    except BookingError as exc:
+        add_service_error(form, exc, error_message(exc))
+        return False
+    messages.success(request, _("Your availability was saved."))
+    return True
+
+
+@login_required
+def teacher_availability(request: HttpRequest) -> HttpResponse:
+    """The teacher's availabilities, each with a preview of its next open slots, and a form."""
+    form = _availability_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and _save_availability(request, form, None):
+        return redirect("fluentory_bookings:teacher_availability")
+    rows = list(
+        TeacherAvailability.objects.filter(teacher_id=request.user.pk)
+        .select_related("course")
+        .order_by("pk")
+    )
+    items = [
+        {"availability": av, "slots": services.open_slots_for(av, limit=PREVIEW_SLOTS)}
+        for av in rows
+    ]
+    courses = _courses(request)
+    response = _page(
+        request,
+        "availability.html",
+        {
+            "items": items,
+            "form": form,
+            "courses": courses,
+            "can_create": bool(_of_kind(courses, BookingType.ONE_ON_ONE)),
+        },
+    )
+    response.status_code = 400 if form.is_bound else 200
+    return response
+
+
+@login_required
+def teacher_availability_edit(request: HttpRequest, availability_id: int) -> HttpResponse:
+    availability = get_object_or_404(
+        TeacherAvailability, pk=availability_id, teacher_id=request.user.pk
+    )
+    if request.method == "POST":
+        form = _availability_form(request, request.POST)
+        if _save_availability(request, form, availability):
+            return redirect("fluentory_bookings:teacher_availability")
+    else:
+        form = _availability_form(request, initial=AvailabilityForm.initial_for(availability))
+    response = _page(
+        request, "availability_edit.html", {"availability": availability, "form": form}
+    )
+    response.status_code = 400 if form.is_bound else 200
+    return response
+
+
+# --- 1:1 lessons ------------------------------------------------------------------------------
+
+
+def _lessons(request: HttpRequest) -> QuerySet[OneOnOneBooking]:
+    now = get_adapter().now()
+    confirmed = OneOnOneStatus.CONFIRMED.value
+    return (
+        OneOnOneBooking.objects.filter(teacher_id=request.user.pk, ends_at__gt=now)
+        .filter(
+            Q(status=confirmed)
+            | Q(status=OneOnOneStatus.PENDING.value, expires_at__gt=now, starts_at__gt=now)
+        )
+        .select_related("student", "course")
+        .order_by("starts_at", "pk")
+    )
+
+
+@login_required
+def teacher_one_on_one_bookings(request: HttpRequest) -> HttpResponse:
+    """Pending requests first (each with its expiry), then the confirmed lessons to come."""
+    rows = list(_lessons(request))
+    pending = [b for b in rows if b.status == OneOnOneStatus.PENDING.value]
+    return _page(
+        request,
+        "one_on_one_bookings.html",
+        {
+            "pending": pending,
+            "confirmed": [b for b in rows if b.status == OneOnOneStatus.CONFIRMED.value],
+            "decline_form": DeclineForm(),
+            "type_label": booking_type_label(BookingType.ONE_ON_ONE),
+        },
+    )
+
+
+_LESSONS = "fluentory_bookings:teacher_one_on_one_bookings"
+
+
+@login_required
+@require_POST
+def teacher_one_on_one_approve(request: HttpRequest, booking_id: int) -> HttpResponse:
+    lesson = _lesson(request, booking_id)
+    _run(
+        request,
+        lambda: services.approve_one_on_one(lesson, request.user),
+        _("The lesson is confirmed."),
+    )
+    return redirect(_LESSONS)
+
+
+@login_required
+@require_POST
+def teacher_one_on_one_decline(request: HttpRequest, booking_id: int) -> HttpResponse:
+    lesson = _lesson(request, booking_id)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Reason: at most 1000 characters, please."))
+        return redirect(_LESSONS)
+    _run(
+        request,
+        lambda: services.decline_one_on_one(lesson, request.user, form.cleaned_data["reason"]),
+        _("The request was declined; its time is open again."),
+    )
+    return redirect(_LESSONS)
+
+
+@login_required
+@require_POST
+def teacher_one_on_one_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    lesson = _lesson(request, booking_id)
+    _run(
+        request,
+        lambda: services.cancel_one_on_one(lesson, request.user),
+        _("The lesson was cancelled; its time is open again."),
+    )
+    return redirect(_LESSONS)
+
+
+@login_required
+def teacher_one_on_one_meeting_link(request: HttpRequest, booking_id: int) -> HttpResponse:
+    lesson = _lesson(request, booking_id)
+    if request.method == "POST":
+        form = MeetingLinkForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_one_on_one_meeting_link(
+                    lesson, form.cleaned_data["meeting_link"], request.user
+                )
+            except BookingError as exc:
+                add_service_error(form, exc, error_message(exc))
+            else:
+                messages.success(request, _("The meeting link was saved."))
+                return redirect(_LESSONS)
+        status = 400
+    else:
+        form = MeetingLinkForm(initial={"meeting_link": lesson.meeting_link})
+        status = 200
+    response = _page(request, "meeting_link.html", {"lesson": lesson, "form": form})
+    response.status_code = status
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("teach/sessions/", teacher_schedule, name="teacher_schedule"),
+    path("teach/sessions/new/", teacher_session_create, name="teacher_session_create"),
+    path(
+        "teach/sessions/<int:session_id>/edit/", teacher_session_edit, name="teacher_session_edit"
+    ),
+    path(
+        "teach/sessions/<int:session_id>/cancel/",
+        teacher_session_cancel,
+        name="teacher_session_cancel",
+    ),
+    path(
+        "teach/sessions/<int:session_id>/bookings/",
+        teacher_session_bookings,
+        name="teacher_session_bookings",
+    ),
+    path(
+        "teach/bookings/<int:booking_id>/cancel/",
+        teacher_booking_cancel,
+        name="teacher_booking_cancel",
+    ),
+    path(
+        "teach/bookings/<int:booking_id>/attendance/",
+        teacher_mark_attendance,
+        name="teacher_mark_attendance",
+    ),
+    path("teach/availability/", teacher_availability, name="teacher_availability"),
+    path(
+        "teach/availability/<int:availability_id>/",
+        teacher_availability_edit,
+        name="teacher_availability_edit",
+    ),
+    path("teach/lessons/", teacher_one_on_one_bookings, name="teacher_one_on_one_bookings"),
+    path(
+        "teach/lessons/<int:booking_id>/approve/",
+        teacher_one_on_one_approve,
+        name="teacher_one_on_one_approve",
+    ),
+    path(
+        "teach/lessons/<int:booking_id>/decline/",
+        teacher_one_on_one_decline,
+        name="teacher_one_on_one_decline",
+    ),
+    path(
+        "teach/lessons/<int:booking_id>/cancel/",
+        teacher_one_on_one_cancel,
+        name="teacher_one_on_one_cancel",
+    ),
+    path(
+        "teach/lessons/<int:booking_id>/meeting-link/",
+        teacher_one_on_one_meeting_link,
+        name="teacher_one_on_one_meeting_link",
+    ),
+]

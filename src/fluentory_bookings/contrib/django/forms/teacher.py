@@ -1,0 +1,261 @@
+"""Forms of the teacher's pages. They parse what was typed into the services' arguments; the
+services decide, and their typed refusals come back as errors on the field they name."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from timezone_field import TimeZoneFormField
+
+from django import forms
+from fluentory_bookings.contrib.django.choices import AvailabilityKind
+from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
+from fluentory_bookings.core.errors import BookingError
+from fluentory_bookings.core.zones import localize
+
+__all__ = [
+    "AttendanceForm",
+    "AvailabilityForm",
+    "DeclineForm",
+    "MeetingLinkForm",
+    "SessionEditForm",
+    "SessionForm",
+    "add_service_error",
+]
+
+_DAY_MINUTES = 24 * 60
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+# Service argument -> the form field a refusal about it belongs to.
+_FIELDS = {"starts_at": "start_time", "ends_at": "duration_minutes", "tz": "timezone"}
+
+
+def add_service_error(form: forms.Form, exc: BookingError, message: str) -> None:
+    """Show a service's refusal on the field it names (else on the whole form)."""
+    field = getattr(exc, "field", None)
+    if field is None and getattr(exc, "rule", None) == "past":
+        field = "date"  # a start in the past: the day is what to change
+    field = _FIELDS.get(field, field) if isinstance(field, str) else None
+    form.add_error(field if field in form.fields else None, message)
+
+
+class _Timed(forms.Form):
+    """A start given as a local date and time in a zone, and a length in minutes."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Length (minutes)"), min_value=1, max_value=_DAY_MINUTES, initial=60
+    )
+    timezone = TimeZoneFormField(label=_("Time zone"), use_pytz=False)
+
+    def interval(self) -> tuple[datetime, datetime]:
+        """The start read in the chosen zone (RFC 5545 at DST edges) and an exact real end."""
+        data = self.cleaned_data
+        start = localize(datetime.combine(data["date"], data["start_time"]), data["timezone"])
+        start = start.astimezone(UTC)
+        return start, start + timedelta(minutes=data["duration_minutes"])
+
+
+class SessionForm(_Timed):
+    """A new group session, or a weekly run of them."""
+
+    course = forms.ModelChoiceField(queryset=None, label=_("Course"))  # type: ignore[arg-type]
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    total_seats = forms.IntegerField(label=_("Seats"), min_value=1, initial=10)
+    enable_waitlist = forms.BooleanField(label=_("Waitlist when full"), required=False)
+    meeting_link = forms.CharField(
+        label=_("Meeting link"), required=False, max_length=500, help_text=_("https:// only")
+    )
+    weeks = forms.IntegerField(
+        label=_("Weeks"),
+        min_value=1,
+        max_value=MAX_SERIES_WEEKS,
+        initial=1,
+        help_text=_("More than 1: the same local time every week."),
+    )
+
+    field_order = ["course", "title", "description", "date", "start_time", "duration_minutes"]
+
+    def __init__(self, *args: Any, courses: Any, zone: tzinfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["timezone"].initial = zone
+
+    def arguments(self, teacher: Any) -> dict[str, Any]:
+        """The keyword arguments of ``services.create_weekly_sessions``."""
+        data = self.cleaned_data
+        starts_at, ends_at = self.interval()
+        return {
+            "course": data["course"],
+            "teacher": teacher,
+            "title": data["title"],
+            "description": data["description"],
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "total_seats": data["total_seats"],
+            "enable_waitlist": data["enable_waitlist"],
+            "meeting_link": data["meeting_link"],
+            "timezone": data["timezone"],
+            "weeks": data["weeks"],
+        }
+
+
+class SessionEditForm(_Timed):
+    """The changeable fields of a session (its course and teacher stay)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    total_seats = forms.IntegerField(label=_("Seats"), min_value=1)
+    enable_waitlist = forms.BooleanField(label=_("Waitlist when full"), required=False)
+    meeting_link = forms.CharField(
+        label=_("Meeting link"), required=False, max_length=500, help_text=_("https:// only")
+    )
+
+    field_order = ["title", "description", "date", "start_time", "duration_minutes"]
+
+    @classmethod
+    def initial_for(cls, session: Any) -> dict[str, Any]:
+        local = session.starts_at.astimezone(session.timezone)
+        return {
+            "title": session.title,
+            "description": session.description,
+            "date": local.date(),
+            "start_time": local.time().replace(tzinfo=None),
+            "duration_minutes": int((session.ends_at - session.starts_at).total_seconds() // 60),
+            "timezone": session.timezone,
+            "total_seats": session.total_seats,
+            "enable_waitlist": session.enable_waitlist,
+            "meeting_link": session.meeting_link,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        """The keyword arguments of ``services.update_session``."""
+        data = self.cleaned_data
+        starts_at, ends_at = self.interval()
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "timezone": data["timezone"],
+            "total_seats": data["total_seats"],
+            "enable_waitlist": data["enable_waitlist"],
+            "meeting_link": data["meeting_link"],
+        }
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.TypedChoiceField(
+        label=_("Attendance"),
+        choices=[("yes", _("Attended")), ("no", _("No-show"))],
+        coerce=lambda v: v == "yes",
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+class MeetingLinkForm(forms.Form):
+    meeting_link = forms.CharField(
+        label=_("Meeting link"), required=False, max_length=500, help_text=_("https:// only")
+    )
+
+
+class AvailabilityForm(forms.Form):
+    """A weekly rule or a one-time window, in the teacher's own zone."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=AvailabilityKind.choices)
+    course = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("Course"),
+        required=False,
+        empty_label=_("Every 1:1 course I teach"),
+    )
+    timezone = TimeZoneFormField(label=_("Time zone"), use_pytz=False)
+    start_date = forms.DateField(
+        label=_("Date (one time) or first day (weekly)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end_date = forms.DateField(
+        label=_("Last day (weekly, optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays (weekly)"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    excluded_dates = forms.CharField(
+        label=_("Excluded dates (weekly)"),
+        required=False,
+        help_text=_("Dates without lessons, as YYYY-MM-DD, separated by commas."),
+    )
+    slot_minutes = forms.IntegerField(
+        label=_("Lesson length (minutes)"), min_value=1, max_value=_DAY_MINUTES, initial=60
+    )
+    buffer_before_minutes = forms.IntegerField(
+        label=_("Free minutes before"), min_value=0, max_value=_DAY_MINUTES, initial=0
+    )
+    buffer_after_minutes = forms.IntegerField(
+        label=_("Free minutes after"), min_value=0, max_value=_DAY_MINUTES, initial=0
+    )
+    is_active = forms.BooleanField(label=_("Open for bookings"), required=False, initial=True)
+
+    def __init__(self, *args: Any, courses: Any, zone: tzinfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses  # type: ignore[attr-defined]
+        self.fields["timezone"].initial = zone
+
+    @classmethod
+    def initial_for(cls, availability: Any) -> dict[str, Any]:
+        return {
+            "kind": availability.kind,
+            "course": availability.course_id,
+            "timezone": availability.timezone,
+            "start_date": availability.start_date,
+            "end_date": availability.end_date,
+            "start_time": availability.start_time,
+            "end_time": availability.end_time,
+            "weekdays": availability.weekdays,
+            "excluded_dates": ", ".join(str(d) for d in availability.excluded_dates),
+            "slot_minutes": availability.slot_minutes,
+            "buffer_before_minutes": availability.buffer_before_minutes,
+            "buffer_after_minutes": availability.buffer_after_minutes,
+            "is_active": availability.is_active,
+        }
+
+    def clean_excluded_dates(self) -> list[date]:
+        out = []
+        for part in self.cleaned_data["excluded_dates"].replace(";", ",").split(","):
+            if part.strip():
+                try:
+                    out.append(date.fromisoformat(part.strip()))
+                except ValueError:
+                    raise forms.ValidationError(
+                        _("“%(value)s” is not a date like 2027-03-28."), params={"value": part}
+                    ) from None
+        return out
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of ``services.set_availability`` (but the teacher)."""
+        return dict(self.cleaned_data)

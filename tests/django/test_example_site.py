@@ -1,0 +1,361 @@
+"""The example LMS as a site: its home page, the demo sign-in, the profile's zone, the layout
+around the booking pages, and the demo seed."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.models import (
+    Booking,
+    LiveClassSession,
+    OneOnOneBooking,
+    TeacherAvailability,
+)
+from lms.auth import LmsBackend
+from lms.models import Course, CourseTeacher, Enrollment, UserProfile
+
+pytestmark = pytest.mark.django_db
+
+
+def page(name: str, *args: Any) -> str:
+    return reverse(f"fluentory_bookings:{name}", args=args)
+
+
+def signed_in(client: Client) -> Any:
+    return client.session.get(SESSION_KEY)
+
+
+@pytest.fixture
+def demo_on(settings):
+    settings.LMS_DEMO_LOGIN = True
+
+
+@pytest.fixture
+def demo_user(make_user):
+    def make(name: str, zone: str = "", **extra: Any):
+        user = make_user(name, **extra)
+        UserProfile.objects.create(user=user, timezone=zone, is_demo=True)
+        return user
+
+    return make
+
+
+# --- home --------------------------------------------------------------------------------------
+
+
+def test_home_sends_a_visitor_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/"
+
+
+def test_home_lists_the_students_courses_with_their_type_and_pages(
+    client, student, teacher, make_course
+):
+    group = make_course("group_session", teacher=teacher, students=[student])
+    lessons = make_course("one_on_one", teacher=teacher, students=[student])
+    self_paced = make_course("none", teacher=teacher, students=[student])
+    other = make_course("group_session", teacher=teacher)  # not enrolled
+    client.force_login(student)
+
+    html = client.get("/").content.decode()
+
+    for course in (group, lessons, self_paced):
+        assert course.title in html
+    assert other.title not in html
+    assert "Group session" in html
+    assert "1:1 lesson" in html
+    assert "No bookings" in html
+    assert f'href="{page("student_sessions", group.pk)}"' in html
+    assert f'href="{page("student_book_one_on_one", lessons.pk)}"' in html
+    assert f'href="{page("student_bookings")}"' in html
+    assert "no sessions or lessons to book" in html
+    # A student sees no teaching links, in the page or in the LMS's navigation.
+    assert page("teacher_schedule") not in html
+    assert page("teacher_availability") not in html
+
+
+def test_home_lists_the_teachers_courses_with_the_teacher_pages(client, teacher, make_course):
+    group = make_course("group_session", teacher=teacher)
+    lessons = make_course("one_on_one", teacher=teacher)
+    client.force_login(teacher)
+
+    html = client.get("/").content.decode()
+
+    assert group.title in html
+    assert lessons.title in html
+    assert "Courses I teach" in html
+    for name in ("teacher_schedule", "teacher_availability", "teacher_one_on_one_bookings"):
+        assert f'href="{page(name)}"' in html
+
+
+def test_home_runs_the_same_queries_for_10_and_200_courses(client, student, teacher):
+    client.force_login(student)
+
+    def queries_with(n: int) -> int:
+        for i in range(n - Course.objects.count()):
+            kind = ("group_session", "one_on_one", "none")[i % 3]
+            course = Course.objects.create(title=f"Course {i}", booking_type=kind)
+            Enrollment.objects.create(course=course, student=student)
+            CourseTeacher.objects.create(course=course, teacher=teacher)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert queries_with(10) == queries_with(200)
+
+
+# --- the LMS's layout around the booking pages --------------------------------------------------
+
+
+def test_booking_pages_sit_inside_the_lms_header_and_navigation(client, student):
+    UserProfile.objects.create(user=student, timezone="Asia/Tokyo")
+    client.force_login(student)
+
+    html = client.get(page("student_bookings")).content.decode()
+
+    assert 'class="lms-header"' in html
+    assert f'<a href="{reverse("profile")}">' in html
+    assert "fluentory_bookings/bookings.css" in html  # the page's own styles block
+    assert "fluentory_bookings/zone.js" in html  # and its scripts block
+    assert "Times are shown in Asia/Tokyo" in html  # and its content, in the profile's zone
+    assert "<title>My bookings · Example LMS</title>" in html
+
+
+def test_the_signed_in_user_brings_profile_and_teaching_in_one_query(student, teacher, make_course):
+    make_course("one_on_one", teacher=teacher)
+    UserProfile.objects.create(user=teacher, timezone="Asia/Tokyo")
+    backend = LmsBackend()
+
+    with CaptureQueriesContext(connection) as ctx:
+        loaded_teacher = backend.get_user(teacher.pk)
+        loaded_student = backend.get_user(student.pk)  # no profile at all
+        zones = [get_adapter().get_user_timezone(u) for u in (loaded_teacher, loaded_student)]
+        teaches = [loaded_teacher.teaches, loaded_student.teaches]
+
+    assert len(ctx.captured_queries) == 2
+    assert [str(z) if z else None for z in zones] == ["Asia/Tokyo", None]
+    assert teaches == [True, False]
+
+
+# --- demo sign-in ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("demo_on")
+def test_login_page_lists_each_demo_user_with_a_one_click_form(client, demo_user, make_course):
+    tara = demo_user("tara", "Europe/Berlin", first_name="Tara")
+    demo_user("ana", "America/Sao_Paulo", first_name="Ana")
+    make_course("group_session", teacher=tara)
+    get_user_model().objects.create_user("private", password="pw")  # not a demo user
+
+    response = client.get(reverse("login"))
+    html = response.content.decode()
+
+    users = [u.username for u in response.context["demo_users"]]
+    assert users == ["tara", "ana"]  # teachers first
+    assert html.count(f'action="{reverse("demo_login")}"') == 2
+    assert html.count('name="csrfmiddlewaretoken"') >= 2
+    assert "Teacher" in html
+    assert "Student" in html
+    assert "Europe/Berlin" in html
+    assert "America/Sao_Paulo" in html
+    assert "private" not in html
+
+
+@pytest.mark.usefixtures("demo_on")
+def test_one_click_signs_in_the_demo_user_and_goes_home(client, demo_user):
+    ana = demo_user("ana")
+
+    response = client.post(reverse("demo_login"), {"username": "ana"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert signed_in(client) == str(ana.pk)
+
+
+@pytest.mark.usefixtures("demo_on")
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [("/bookings/my/", "/bookings/my/"), ("https://evil.example/", "/")],
+)
+def test_one_click_returns_only_to_a_page_of_this_site(client, demo_user, next_url, expected):
+    demo_user("ana")
+
+    response = client.post(reverse("demo_login"), {"username": "ana", "next": next_url})
+
+    assert response["Location"] == expected
+
+
+@pytest.mark.usefixtures("demo_on")
+@pytest.mark.parametrize("username", ["private", "nobody", ""])
+def test_one_click_refuses_anyone_but_a_demo_user(client, make_user, username):
+    make_user("private")  # exists, but is no demo user: they need their password
+
+    response = client.post(reverse("demo_login"), {"username": username})
+
+    assert response.status_code == 400
+    assert signed_in(client) is None
+    assert response.context["demo_errors"]
+
+
+def test_without_debug_or_the_demo_setting_there_is_no_one_click(client, demo_user, settings):
+    settings.LMS_DEMO_LOGIN = False
+    settings.DEBUG = False
+    demo_user("ana")
+
+    assert client.get(reverse("login")).context["demo_users"] == []
+    response = client.post(reverse("demo_login"), {"username": "ana"})
+
+    assert response.status_code == 404
+    assert signed_in(client) is None
+
+
+def test_debug_alone_turns_the_demo_login_on(client, demo_user, settings):
+    settings.LMS_DEMO_LOGIN = False
+    settings.DEBUG = True
+    demo_user("ana")
+
+    assert client.post(reverse("demo_login"), {"username": "ana"}).status_code == 302
+
+
+@pytest.mark.usefixtures("demo_on")
+def test_one_click_needs_the_csrf_token_and_a_post(demo_user):
+    demo_user("ana")
+    client = Client(enforce_csrf_checks=True)
+
+    assert client.post(reverse("demo_login"), {"username": "ana"}).status_code == 403
+    assert client.get(reverse("demo_login"), {"username": "ana"}).status_code == 405
+    assert signed_in(client) is None
+
+
+def test_the_password_form_still_signs_in(client, make_user):
+    user = make_user("ben")
+
+    response = client.post(reverse("login"), {"username": "ben", "password": "pw"})
+
+    assert response.status_code == 302
+    assert signed_in(client) == str(user.pk)
+
+
+def test_sign_out_is_a_post(client, student):
+    client.force_login(student)
+
+    assert client.get(reverse("logout")).status_code == 405
+    assert signed_in(client) == str(student.pk)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert signed_in(client) is None
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+def test_profile_shows_the_zone_field_and_writes_nothing_on_get(client, student):
+    client.force_login(student)
+
+    html = client.get(reverse("profile")).content.decode()
+
+    assert '<label for="id_timezone">' in html
+    assert 'name="timezone"' in html
+    assert "Times on the booking pages are shown in UTC" in html  # the site's zone
+    assert not UserProfile.objects.exists()
+
+
+def test_changing_the_zone_changes_the_times_on_the_booking_pages(client, student):
+    client.force_login(student)
+
+    response = client.post(reverse("profile"), {"timezone": "Asia/Tokyo"})
+
+    assert response.status_code == 302
+    assert str(UserProfile.objects.get(user=student).timezone) == "Asia/Tokyo"
+    student.refresh_from_db()
+    assert str(get_adapter().get_user_timezone(student)) == "Asia/Tokyo"
+    assert "Times are shown in Asia/Tokyo" in client.get(page("student_bookings")).content.decode()
+
+    client.post(reverse("profile"), {"timezone": ""})  # back to the browser's zone
+    client.cookies["fb_tz"] = "America/Lima"
+    assert (
+        "Times are shown in America/Lima" in client.get(page("student_bookings")).content.decode()
+    )
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "x" * 500])
+def test_an_unknown_zone_is_a_field_error_and_changes_nothing(client, student, zone):
+    UserProfile.objects.create(user=student, timezone="Europe/Paris")
+    client.force_login(student)
+
+    response = client.post(reverse("profile"), {"timezone": zone})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"timezone"}
+    assert 'id="id_timezone_error"' in response.content.decode()
+    assert [(p.user_id, str(p.timezone)) for p in UserProfile.objects.all()] == [
+        (student.pk, "Europe/Paris")
+    ]
+
+
+def test_profile_needs_a_signed_in_user(client):
+    response = client.post(reverse("profile"), {"timezone": "Asia/Tokyo"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not UserProfile.objects.exists()
+
+
+# --- the demo seed -----------------------------------------------------------------------------
+
+
+def seeded() -> dict[str, Any]:
+    return {
+        "users": sorted(get_user_model().objects.values_list("username", flat=True)),
+        "courses": Course.objects.count(),
+        "sessions": sorted(LiveClassSession.objects.values_list("pk", "seats_taken", "status")),
+        "seats": Booking.objects.count(),
+        "lessons": OneOnOneBooking.objects.count(),
+        "availability": TeacherAvailability.objects.count(),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_seed_creates_the_demo_and_a_second_run_changes_nothing():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    first = seeded()
+    call_command("seed_demo", stdout=out)
+    assert seeded() == first
+    assert "Seeded" in out.getvalue()
+    assert "already present" in out.getvalue()
+
+    teachers = get_user_model().objects.filter(courseteacher__isnull=False).distinct()
+    teacher_zones = {str(u.profile.timezone) for u in teachers}
+    assert {"Europe/Berlin", "America/New_York", "Asia/Tokyo"} <= teacher_zones
+    students = get_user_model().objects.filter(enrollment__isnull=False).distinct()
+    student_zones = {str(u.profile.timezone) for u in students}
+    assert student_zones
+    assert not student_zones & teacher_zones
+    assert all(p.is_demo for p in UserProfile.objects.all())
+
+    assert set(Course.objects.values_list("booking_type", flat=True)) == {
+        "none",
+        "group_session",
+        "one_on_one",
+    }
+    full = [s for s in LiveClassSession.objects.all() if s.is_full and s.enable_waitlist]
+    assert full
+    assert Booking.objects.filter(session__in=full, status="waitlisted").exists()
+    assert LiveClassSession.objects.filter(status="booking_closed", enable_waitlist=False).exists()
+    one_on_one = Course.objects.filter(booking_type="one_on_one")
+    assert TeacherAvailability.objects.filter(kind="weekly", course__in=one_on_one).count() == 3
+    pending = OneOnOneBooking.objects.filter(status="pending")
+    assert pending.count() >= 2
+    assert pending.exclude(series_id=None).exists()  # a weekly series waits for approval too
