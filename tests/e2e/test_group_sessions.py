@@ -33,14 +33,13 @@ def book_seat(page, session, accessible) -> None:
 
 
 def test_seats_fill_then_the_waitlist_then_the_promoted_student_sees_the_seat(
-    club, open_as, accessible, tour
+    club, open_as, accessible
 ):
     course, teacher, (ann, ben, cara) = club
     session = world.session(course, teacher, seats=2, waitlist=True)
     pages = {u.username: open_as(u) for u in (ann, ben, cara)}
 
     pages["ann"].goto(url("student_book_session", session_id=session.pk))
-    tour(pages["ann"], "student-book-session")
     book_seat(pages["ann"], session, accessible)
     expect_message(pages["ann"], "seat is booked")
     book_seat(pages["ben"], session, accessible)
@@ -63,12 +62,10 @@ def test_seats_fill_then_the_waitlist_then_the_promoted_student_sees_the_seat(
     for name in ("ann", "ben", "cara"):
         expect(roster).to_contain_text(name)
     accessible(desk)
-    tour(desk, "teacher-session-bookings")
 
     # Ann gives her seat up; Cara, waiting first, holds it now and sees so on her own page.
     ann_booking = Booking.objects.get(session=session, student=ann)
     pages["ann"].goto(url("student_bookings"))
-    tour(pages["ann"], "student-bookings")
     submit(post_form(pages["ann"], url("student_booking_cancel", booking_id=ann_booking.pk)))
     expect_message(pages["ann"], "cancelled")
 

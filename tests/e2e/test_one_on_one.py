@@ -63,13 +63,11 @@ def request_lesson(page: Page, course, availability, accessible) -> None:
     submit(page.locator("main form[method='post' i]").first)
 
 
-def test_a_request_is_approved_and_both_sides_see_it(lessons, open_as, accessible, tour):
+def test_a_request_is_approved_and_both_sides_see_it(lessons, open_as, accessible):
     course, teacher, (ann, _), availability = lessons(approval=True)
     student = open_as(ann)
     student.goto(slot_picker(course, availability))
-    tour(student, "student-book-one-on-one")
     pick_first_slot(student, course, availability, accessible)
-    tour(student, "student-book-one-on-one-submit")
     submit(student.locator("main form[method='post' i]").first)
     expect_message(student, "teacher will confirm")
 
@@ -85,7 +83,6 @@ def test_a_request_is_approved_and_both_sides_see_it(lessons, open_as, accessibl
     desk.goto(url("teacher_one_on_one_bookings"))
     expect(desk.locator("main")).to_contain_text("ann")
     accessible(desk)
-    tour(desk, "teacher-one-on-one-bookings")
     submit(post_form(desk, url("teacher_one_on_one_approve", booking_id=booking.pk)))
     booking.refresh_from_db()
     assert booking.status == "confirmed"
@@ -113,7 +110,7 @@ def test_a_decline_frees_the_slot_for_another_student(lessons, open_as, accessib
     desk = open_as(teacher)
     desk.goto(url("teacher_one_on_one_bookings"))
     form = post_form(desk, url("teacher_one_on_one_decline", booking_id=booking.pk))
-    form.locator("textarea, input[type='text']").first.fill("I am away that morning.")
+    form.get_by_label("Reason").fill("I am away that morning.")
     accessible(desk)
     submit(form)
     booking.refresh_from_db()
