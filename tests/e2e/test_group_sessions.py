@@ -9,11 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
+from fluentory_bookings.contrib.django.services import book_group_session
 from tests.e2e import world
 from tests.e2e.pages import expect_message, post_form, submit, tab_to
 from tests.e2e.world import url
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+WAITING_FIRST = re.compile(r"waitlist\W*(number|position|place|#)\s*1\b", re.I)
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def test_seats_fill_then_the_waitlist_then_the_promoted_student_sees_the_seat(
     waiting = Booking.objects.get(session=session, student=cara)
     assert (waiting.status, waiting.waitlist_position) == ("waitlisted", 1)
     pages["cara"].goto(url("student_bookings"))
-    expect(pages["cara"].locator("main")).to_contain_text(re.compile("waitlist", re.I))
+    expect(pages["cara"].locator("main")).to_contain_text(WAITING_FIRST)
     accessible(pages["cara"])
 
     # The teacher, in a browser of their own, sees the roster and who waits in which order.
@@ -74,7 +77,7 @@ def test_seats_fill_then_the_waitlist_then_the_promoted_student_sees_the_seat(
     pages["cara"].reload()
     mine = pages["cara"].locator("main")
     expect(mine).to_contain_text(re.compile("confirmed", re.I))
-    expect(mine).not_to_contain_text(re.compile(r"waitlist(ed)?\s*(position|#|number)", re.I))
+    expect(mine).not_to_contain_text(WAITING_FIRST)
     session.refresh_from_db()
     assert session.seats_taken == 2
 
@@ -119,3 +122,37 @@ def test_the_student_cancels_and_the_seat_is_free_again(club, open_as, accessibl
     other = open_as(ben)
     book_seat(other, session, accessible)
     expect_message(other, "seat is booked")
+
+
+def test_a_waiting_student_leaves_the_line_and_the_next_one_moves_up(club, open_as, accessible):
+    course, teacher, (ann, ben, cara) = club
+    session = world.session(course, teacher, seats=1, waitlist=True)
+    for student in (ann, ben, cara):
+        book_group_session(session, student)
+    page = open_as(ben)
+    page.goto(url("student_bookings"))
+    expect(page.locator("main")).to_contain_text(WAITING_FIRST)
+    mine = Booking.objects.get(session=session, student=ben)
+    submit(post_form(page, url("student_leave_waitlist", booking_id=mine.pk)))
+    expect_message(page, "left the waitlist")
+    accessible(page)
+
+    assert Booking.objects.get(pk=mine.pk).status == "cancelled"
+    behind = open_as(cara)
+    behind.goto(url("student_bookings"))
+    expect(behind.locator("main")).to_contain_text(WAITING_FIRST)
+    assert Booking.objects.get(session=session, student=cara).waitlist_position == 1
+
+
+def test_booking_again_from_a_second_tab_is_refused(club, open_as, accessible):
+    course, teacher, (ann, _, _) = club
+    session = world.session(course, teacher, seats=5)
+    first = open_as(ann)
+    second = first.context.new_page()  # the same person, the same page open twice
+    second.goto(url("student_book_session", session_id=session.pk))
+    book_seat(first, session, accessible)
+    submit(post_form(second, url("student_book_session", session_id=session.pk)))
+    expect_message(second, "already booked")
+    accessible(second)
+    assert Booking.objects.filter(session=session, student=ann).count() == 1
+    assert LiveClassSession.objects.get(pk=session.pk).seats_taken == 1
