@@ -13,6 +13,12 @@ class ProfileForm(ModelForm):
         model = UserProfile
         fields = ["timezone"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The empty choice is a real choice here: name what it means.
+        field = self.fields["timezone"]
+        field.choices = [("", _("Your browser's zone")), *list(field.choices)[1:]]
+
 
 class DemoLoginForm(Form):
     """Which demo user to sign in as; only users marked as demo users are accepted."""

@@ -247,14 +247,27 @@ def test_the_password_form_still_signs_in(client, make_user):
     assert signed_in(client) == str(user.pk)
 
 
-def test_sign_out_is_a_post(client, student):
+def test_sign_out_is_a_post_and_a_get_only_asks(client, student):
     client.force_login(student)
 
-    assert client.get(reverse("logout")).status_code == 405
+    asked = client.get(reverse("logout"))
+    assert asked.status_code == 200
+    assert f'<form method="post" action="{reverse("logout")}">' in asked.content.decode()
     assert signed_in(client) == str(student.pk)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
+    assert response["Location"] == reverse("login")
     assert signed_in(client) is None
+
+
+def test_pages_carry_no_form_in_the_lms_header(client, student):
+    # A page's only forms are its own: the header links to sign-out instead.
+    client.force_login(student)
+
+    html = client.get("/").content.decode()
+
+    assert 'method="post"' not in html
+    assert f'href="{reverse("logout")}"' in html
 
 
 # --- profile -----------------------------------------------------------------------------------
@@ -267,6 +280,7 @@ def test_profile_shows_the_zone_field_and_writes_nothing_on_get(client, student)
 
     assert '<label for="id_timezone">' in html
     assert 'name="timezone"' in html
+    assert '<option value="" selected>Your browser&#x27;s zone</option>' in html
     assert "Times on the booking pages are shown in UTC" in html  # the site's zone
     assert not UserProfile.objects.exists()
 
@@ -359,3 +373,7 @@ def test_the_seed_creates_the_demo_and_a_second_run_changes_nothing():
     pending = OneOnOneBooking.objects.filter(status="pending")
     assert pending.count() >= 2
     assert pending.exclude(series_id=None).exists()  # a weekly series waits for approval too
+
+
+def test_the_lms_migrations_match_its_models():
+    call_command("makemigrations", "lms", check=True, dry_run=True, stdout=io.StringIO())

@@ -249,7 +249,7 @@ def test_creating_a_session(as_teacher, group_course):
         "https://meet.example.com/g",
         "Europe/Berlin",
     )
-    assert "1 session(s) scheduled." in texts(as_teacher.get(url("teacher_schedule")))
+    assert "1 session scheduled." in texts(as_teacher.get(url("teacher_schedule")))
 
 
 def test_a_weekly_run_keeps_the_local_time_across_dst(as_teacher, group_course, clock):
@@ -743,3 +743,109 @@ def test_the_lessons_page_runs_constant_queries(as_teacher, one_course, teacher,
     small = queries(as_teacher, url("teacher_one_on_one_bookings"))
     add(200)
     assert queries(as_teacher, url("teacher_one_on_one_bookings")) == small
+
+
+# --- paging ---------------------------------------------------------------------------------------
+
+
+def test_the_schedule_pages_its_sessions(as_teacher, group_course, teacher, soon):
+    from fluentory_bookings.contrib.django.views.teacher import PAGE_SIZE
+
+    LiveClassSession.objects.bulk_create(
+        LiveClassSession(
+            course=group_course,
+            teacher=teacher,
+            title=f"S{i:03}",
+            starts_at=soon + timedelta(hours=i),
+            ends_at=soon + timedelta(hours=i, minutes=30),
+        )
+        for i in range(PAGE_SIZE + 3)
+    )
+    first = as_teacher.get(url("teacher_schedule"))
+    assert [s.title for s in first.context["sessions"]] == [f"S{i:03}" for i in range(PAGE_SIZE)]
+    assert 'href="?page=2"' in first.content.decode()
+    second = as_teacher.get(url("teacher_schedule") + "?page=2")
+    assert [s.title for s in second.context["sessions"]] == [
+        f"S{i:03}" for i in range(PAGE_SIZE, PAGE_SIZE + 3)
+    ]
+
+
+def test_pending_requests_lead_even_when_they_come_later(as_teacher, one_course, teacher, soon):
+    students = many_students(3)
+    # A confirmed lesson first in time, then a pending request: the request is listed first.
+    OneOnOneBooking.objects.bulk_create(
+        OneOnOneBooking(
+            student=s,
+            teacher=teacher,
+            course=one_course,
+            starts_at=soon + timedelta(hours=i),
+            ends_at=soon + timedelta(hours=i, minutes=30),
+            status=status,
+            requested_at=soon - timedelta(days=1),
+            expires_at=soon if status == "pending" else None,
+        )
+        for i, (s, status) in enumerate(
+            zip(students, ["confirmed", "pending", "cancelled"], strict=True)
+        )
+    )
+    page = as_teacher.get(url("teacher_one_on_one_bookings"))
+    assert [b.status for b in page.context["page"]] == ["pending", "confirmed"]
+
+
+# --- the adapter's list of courses --------------------------------------------------------------
+
+
+def test_taught_courses_are_those_is_teacher_accepts(teacher, make_course, make_user, settings):
+    from fluentory_bookings.contrib.django.adapter import get_adapter
+
+    mine = make_course("group_session", teacher=teacher)
+    make_course("group_session", teacher=make_user())
+    adapter = get_adapter()
+    assert list(adapter.get_taught_courses(teacher)) == [mine]
+    from django.contrib.auth.models import AnonymousUser
+
+    assert list(adapter.get_taught_courses(AnonymousUser())) == []
+    # Without a course/teacher model the example's Course has no teacher field: nobody teaches.
+    settings.FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL = None
+    assert not adapter.is_teacher(teacher, mine)
+    assert list(adapter.get_taught_courses(teacher)) == []
+
+
+def test_sessions_that_ended_lately_link_to_their_attendance(as_teacher, session, clock):
+    clock(session.ends_at + timedelta(days=1))
+    page = as_teacher.get(url("teacher_schedule"))
+    assert list(page.context["sessions"]) == []
+    assert list(page.context["recent"]) == [session]
+    assert url("teacher_session_bookings", session.pk) in page.content.decode()
+    clock(session.ends_at + timedelta(days=15))
+    assert list(as_teacher.get(url("teacher_schedule")).context["recent"]) == []
+
+
+def test_cancelling_a_series_from_one_lesson_on(as_teacher, teacher, student, one_course):
+    from fluentory_bookings.contrib.django.services import approve_one_on_one
+
+    first = day(7)
+    weekly = set_availability(
+        teacher,
+        course=one_course,
+        timezone="UTC",
+        kind="weekly",
+        start_date=first,
+        weekdays=[first.weekday()],
+        start_time=time(9),
+        end_time=time(10),
+    )
+    series = request_one_on_one(weekly, student, at(first, 9), weeks=3)
+    for b in series:
+        approve_one_on_one(b, teacher)
+    html = as_teacher.get(url("teacher_one_on_one_bookings")).content.decode()
+    assert "Cancel this and the following lessons with student" in html
+    before = snapshot()
+    response = as_teacher.post(
+        url("teacher_one_on_one_cancel", series[1].pk), {"scope": "everything"}, follow=True
+    )
+    assert texts(response) == ["Please choose this lesson, or this and the following ones."]
+    assert snapshot() == before
+    as_teacher.post(url("teacher_one_on_one_cancel", series[1].pk), {"scope": "following"})
+    statuses = [OneOnOneBooking.objects.get(pk=b.pk).status for b in series]
+    assert statuses == ["confirmed", "cancelled", "cancelled"]

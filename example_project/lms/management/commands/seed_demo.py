@@ -97,7 +97,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Seeded {User.objects.count()} users and {Course.objects.count()} courses. "
                 f"'{full.title}' is full ({full.seats_taken}/{full.total_seats}) with a waitlist; "
-                f"'{closed.title}' is {closed.get_status_display().lower()}. Demo users: "
+                f"'{closed.title}' is closed ({closed.seats_taken}/{closed.total_seats}, no waitlist). "
+                "Demo users: "
                 f"{', '.join(TEACHERS)} (teachers), {', '.join(STUDENTS)} (students), "
                 "admin; each password is the username."
             )

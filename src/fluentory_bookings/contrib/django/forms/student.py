@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-class SessionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class SessionChoiceField(forms.ModelChoiceField):
     """Sessions labelled by title and start, in the zone active while the page renders."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -61,7 +61,7 @@ class InstantField(forms.CharField):
 
     default_error_messages = {"invalid": _("Please pick a time from the list.")}
 
-    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> datetime | None:
         text = super().to_python(value)
         if not text:
             return None

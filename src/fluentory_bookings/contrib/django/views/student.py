@@ -6,7 +6,8 @@ service and renders; a typed refusal becomes one message and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import groupby
 from typing import Any
@@ -140,7 +141,7 @@ def student_book_session(request: HttpRequest, session_id: int) -> HttpResponse:
     context = _course_context(session.course, BookingType.GROUP_SESSION)
     if request.method == "POST" and not context["refusal"]:
         try:
-            booking = book_group_session(session, request.user)  # type: ignore[arg-type]
+            booking = book_group_session(session, request.user)
         except BookingError as exc:
             report(request, exc)
             return redirect("fluentory_bookings:student_book_session", session_id=session.pk)
@@ -171,7 +172,7 @@ def student_booking_cancel(request: HttpRequest, booking_id: int) -> HttpRespons
     if request.method == "POST":
         if _attempt(
             request,
-            lambda: cancel_group_booking(booking, request.user),  # type: ignore[arg-type]
+            lambda: cancel_group_booking(booking, request.user),
             _("Your booking is cancelled."),
         ):
             return redirect(MY_BOOKINGS)
@@ -186,7 +187,7 @@ def student_leave_waitlist(request: HttpRequest, booking_id: int) -> HttpRespons
     booking = _own_group_booking(request, booking_id)
     _attempt(
         request,
-        lambda: leave_waitlist(booking, request.user),  # type: ignore[arg-type]
+        lambda: leave_waitlist(booking, request.user),
         _("You have left the waitlist."),
     )
     return redirect(MY_BOOKINGS)
@@ -212,7 +213,7 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
         target = form.cleaned_data["session"]
         if _attempt(
             request,
-            lambda: reschedule_group_booking(booking, target, request.user),  # type: ignore[arg-type]
+            lambda: reschedule_group_booking(booking, target, request.user),
             _("Your booking is moved."),
         ):
             return redirect(MY_BOOKINGS)
@@ -250,13 +251,28 @@ def student_bookings(request: HttpRequest) -> HttpResponse:
         request,
         "bookings.html",
         {
-            "upcoming_seats": list(upcoming_seats),
-            "earlier_seats": list(earlier_seats),
-            "upcoming_lessons": list(upcoming_lessons),
-            "earlier_lessons": list(earlier_lessons),
-            "now": now,
+            "upcoming": _by_start(upcoming_seats, upcoming_lessons),
+            "earlier": _by_start(earlier_seats, earlier_lessons, latest_first=True),
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the list: a seat (``kind="seat"``) or a lesson (``kind="lesson"``)."""
+
+    kind: str
+    booking: Booking | OneOnOneBooking
+    starts_at: datetime
+
+
+def _by_start(
+    seats: Iterable[Booking], lessons: Iterable[OneOnOneBooking], *, latest_first: bool = False
+) -> list[Row]:
+    """Both kinds in one list, in time order."""
+    rows = [Row("seat", b, b.session.starts_at) for b in seats]
+    rows += [Row("lesson", b, b.starts_at) for b in lessons]
+    return sorted(rows, key=lambda r: r.starts_at, reverse=latest_first)
 
 
 # --- 1:1 lessons --------------------------------------------------------------------------------
@@ -290,7 +306,8 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
         {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
     )
     form = SlotFilterForm(request.GET or None, teachers=teachers)
-    first = form.week_start(get_adapter().now().astimezone(zone).date())
+    today = get_adapter().now().astimezone(zone).date()
+    first = form.week_start(today)
     start = _local_midnight(first, zone)
     end = _local_midnight(first + timedelta(days=7), zone)
     chosen = form.cleaned_data.get("teacher") if form.is_bound else None
@@ -314,7 +331,8 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
             "days": days,
             "week_start": first,
             "week_end": first + timedelta(days=6),
-            "previous_week": (first - timedelta(days=7)).isoformat(),
+            # No way back before today: there is nothing left to book there.
+            "previous_week": (first - timedelta(days=7)).isoformat() if first > today else "",
             "next_week": (first + timedelta(days=7)).isoformat(),
             "teacher_param": "" if chosen is None else str(chosen),
         },
@@ -371,7 +389,6 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
             "teacher_name": _person(availability.teacher),
             "form": form,
             "starts_at": parse_instant(sent),
-            "length": timedelta(minutes=availability.slot_minutes),
             "clashes": clashes,
         },
     )
@@ -410,7 +427,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
 def _course_named(request: HttpRequest) -> Any:
     """The course a slot of an availability open to every course is booked for, or a 404."""
     sent = request.POST.get("course") if request.method == "POST" else request.GET.get("course")
-    if not sent or not sent.isdigit():
+    if not sent or not (sent.isascii() and sent.isdigit()):
         raise Http404
     return get_object_or_404(get_course_model(), pk=int(sent))
 

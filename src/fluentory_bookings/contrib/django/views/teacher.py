@@ -7,15 +7,18 @@ errors, shown as one message (or on the field they name); nothing is written the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fluentory_bookings.contrib.django import services
@@ -35,7 +38,8 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
-from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
+from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
+from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
 from fluentory_bookings.contrib.django.views.common import (
     booking_type_label,
     error_message,
@@ -45,11 +49,15 @@ from fluentory_bookings.contrib.django.views.common import (
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.errors import BookingError
 from fluentory_bookings.core.policy import BookingType
-from fluentory_bookings.core.seats import SeatStatus
+from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 
 _T = "fluentory_bookings/teacher/"
 PREVIEW_SLOTS = 5
 """How many of an availability's next open slots the editor previews."""
+RECENT = timedelta(days=14)
+"""How far back the schedule lists sessions that have ended, for marking attendance."""
+PAGE_SIZE = 50
+"""Rows per page of the schedule and the lessons list: a page costs its rows, not the history."""
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -59,7 +67,7 @@ def _courses(request: HttpRequest) -> list[dict[str, Any]]:
     """The teacher's courses, each with its booking type and label (one query)."""
     adapter = get_adapter()
     out = []
-    for course in get_adapter().get_taught_courses(request.user).order_by("pk"):
+    for course in adapter.get_taught_courses(request.user).order_by("pk"):
         kind = adapter.get_booking_type(course)
         out.append({"course": course, "kind": kind.value, "label": booking_type_label(kind)})
     return out
@@ -69,12 +77,13 @@ def _of_kind(courses: list[dict[str, Any]], kind: BookingType) -> list[Any]:
     return [c["course"].pk for c in courses if c["kind"] == kind.value]
 
 
+def _paged(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
 def _taught_session(request: HttpRequest, session_id: int) -> LiveClassSession:
     session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
-    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
-        request.user, session.course
-    ):
-        raise Http404
+    _require_teaches(request, session)
     return session
 
 
@@ -82,8 +91,16 @@ def _taught_booking(request: HttpRequest, booking_id: int) -> Booking:
     booking = get_object_or_404(
         Booking.objects.select_related("session__course", "student"), pk=booking_id
     )
-    _taught_session(request, booking.session_id)
+    _require_teaches(request, booking.session)
     return booking
+
+
+def _require_teaches(request: HttpRequest, session: LiveClassSession) -> None:
+    """404 unless the user teaches the session or its course: an id reveals nothing."""
+    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
+        request.user, session.course
+    ):
+        raise Http404
 
 
 def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
@@ -95,15 +112,14 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
     return render(request, _T + template, {"zone": zone, "zone_name": str(zone), **context})
 
 
-def _run(request: HttpRequest, call: Any, success: str) -> bool:
-    """Call a service; on a typed refusal show its one message. Whether it succeeded."""
+def _run(request: HttpRequest, call: Any, success: str) -> None:
+    """Call a service; show ``success``, or its typed refusal as one message."""
     try:
         call()
     except BookingError as exc:
         report(request, exc)
-        return False
+        return
     messages.success(request, success)
-    return True
 
 
 # --- group sessions ---------------------------------------------------------------------------
@@ -116,14 +132,18 @@ def _schedule_page(
     courses = _courses(request)
     group = _of_kind(courses, BookingType.GROUP_SESSION)
     now = adapter.now()
-    sessions = (
-        LiveClassSession.objects.filter(
-            Q(teacher_id=request.user.pk) | Q(course_id__in=group),
-            status__in=LIVE_SESSION,
-            ends_at__gt=now,
-        )
-        .select_related("course")
-        .order_by("starts_at", "pk")
+    taught = LiveClassSession.objects.filter(
+        Q(teacher_id=request.user.pk) | Q(course_id__in=group)
+    ).select_related("course")
+    # No session lasts longer than MAX_LENGTH: the start bound keeps the read an index range.
+    sessions = taught.filter(
+        status__in=LIVE_SESSION, starts_at__gt=now - MAX_LENGTH, ends_at__gt=now
+    ).order_by("starts_at", "pk")
+    # Ended lately: where attendance is marked after the class.
+    recent = (
+        taught.filter(starts_at__gte=now - RECENT, ends_at__lte=now)
+        .exclude(status=SessionStatus.CANCELLED.value)
+        .order_by("-starts_at", "-pk")[:PAGE_SIZE]
     )
     if form is None:
         form = SessionForm(
@@ -133,7 +153,13 @@ def _schedule_page(
     response = _page(
         request,
         "schedule.html",
-        {"courses": courses, "sessions": sessions, "form": form, "can_create": bool(group)},
+        {
+            "courses": courses,
+            "sessions": _paged(request, sessions),
+            "recent": recent,
+            "form": form,
+            "can_create": bool(group),
+        },
     )
     response.status_code = status
     return response
@@ -161,9 +187,11 @@ def teacher_session_create(request: HttpRequest) -> HttpResponse:
         except BookingError as exc:
             add_service_error(form, exc, error_message(exc))
         else:
+            count = len(created)
             messages.success(
                 request,
-                _("%(count)d session(s) scheduled.") % {"count": len(created)},
+                ngettext("%(count)d session scheduled.", "%(count)d sessions scheduled.", count)
+                % {"count": count},
             )
             return redirect("fluentory_bookings:teacher_schedule")
     return _schedule_page(request, form, status=400)
@@ -335,31 +363,32 @@ def teacher_availability_edit(request: HttpRequest, availability_id: int) -> Htt
 
 
 def _lessons(request: HttpRequest) -> QuerySet[OneOnOneBooking]:
+    """Requests that still hold their slot, then confirmed lessons to come; by time in each."""
     now = get_adapter().now()
-    confirmed = OneOnOneStatus.CONFIRMED.value
+    pending = OneOnOneStatus.PENDING.value
     return (
         OneOnOneBooking.objects.filter(teacher_id=request.user.pk, ends_at__gt=now)
         .filter(
-            Q(status=confirmed)
-            | Q(status=OneOnOneStatus.PENDING.value, expires_at__gt=now, starts_at__gt=now)
+            Q(status=OneOnOneStatus.CONFIRMED.value)
+            | Q(status=pending, expires_at__gt=now, starts_at__gt=now)
         )
         .select_related("student", "course")
-        .order_by("starts_at", "pk")
+        .alias(answered=Case(When(status=pending, then=Value(0)), default=Value(1)))
+        .order_by("answered", "starts_at", "pk")
     )
 
 
 @login_required
 def teacher_one_on_one_bookings(request: HttpRequest) -> HttpResponse:
     """Pending requests first (each with its expiry), then the confirmed lessons to come."""
-    rows = list(_lessons(request))
-    pending = [b for b in rows if b.status == OneOnOneStatus.PENDING.value]
+    page = _paged(request, _lessons(request))
     return _page(
         request,
         "one_on_one_bookings.html",
         {
-            "pending": pending,
-            "confirmed": [b for b in rows if b.status == OneOnOneStatus.CONFIRMED.value],
-            "decline_form": DeclineForm(),
+            "page": page,
+            "pending": [b for b in page if b.status == OneOnOneStatus.PENDING.value],
+            "confirmed": [b for b in page if b.status == OneOnOneStatus.CONFIRMED.value],
             "type_label": booking_type_label(BookingType.ONE_ON_ONE),
         },
     )
@@ -400,9 +429,14 @@ def teacher_one_on_one_decline(request: HttpRequest, booking_id: int) -> HttpRes
 @require_POST
 def teacher_one_on_one_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     lesson = _lesson(request, booking_id)
+    # "following": this lesson and the later ones of its series.
+    scope = request.POST.get("scope", "this")
+    if scope not in SCOPES:
+        messages.error(request, _("Please choose this lesson, or this and the following ones."))
+        return redirect(_LESSONS)
     _run(
         request,
-        lambda: services.cancel_one_on_one(lesson, request.user),
+        lambda: services.cancel_one_on_one(lesson, request.user, scope=scope),
         _("The lesson was cancelled; its time is open again."),
     )
     return redirect(_LESSONS)
