@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` runs it: core and docs, then the Django app on SQLite and
-# on a real PostgreSQL server that this script starts and removes. Extra args go to every pytest.
+# on a real PostgreSQL server that this script starts and removes, then the pages in a headless
+# Chromium. Extra args go to every pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -25,4 +26,9 @@ if [ -d tests/django ]; then
     DJANGO_SETTINGS_MODULE=tests.settings_$level FLUENTORY_TEST_DB=postgres \
       $py -m pytest tests/django -m "concurrency or isolation" "$@"
   done
+fi
+if [ -d tests/e2e ]; then
+  echo "== pages in a real headless Chromium, against a live server on SQLite"
+  FLUENTORY_CHROMIUM=$(bash scripts/chromium.sh) DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=sqlite \
+    $py -m pytest tests/e2e "$@"
 fi

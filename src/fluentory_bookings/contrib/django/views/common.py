@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,7 +33,8 @@ def viewer_zone(request: HttpRequest) -> tzinfo:
     browser = request.COOKIES.get(BROWSER_ZONE_COOKIE)
     if browser:
         try:
-            return resolve_zone(browser)
+            # zone.js URL-encodes the value ("America%2FNew_York"); Django hands it over raw.
+            return resolve_zone(unquote(browser))
         except InvalidTimezone:
             pass
     return resolve_zone(settings.TIME_ZONE)
