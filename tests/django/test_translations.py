@@ -1,0 +1,262 @@
+"""The German translation: complete, compiled as committed, and what a German user really sees.
+
+The catalogs are checked with gettext's own tools (``msgfmt``, ``msgattrib``), which Django's
+``makemessages`` and ``compilemessages`` need anyway.
+"""
+
+from __future__ import annotations
+
+import gettext
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from fluentory_bookings.contrib.django.choices import SeatStatusChoices
+from fluentory_bookings.contrib.django.models import (
+    Booking,
+    LiveClassSession,
+    OneOnOneBooking,
+    TeacherAvailability,
+)
+from fluentory_bookings.contrib.django.services import book_group_session, create_session
+from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
+from fluentory_bookings.contrib.django.views.common import error_message
+from fluentory_bookings.core.errors import SessionFull
+
+APP_DIR = Path(apps.get_app_config("fluentory_bookings").path)
+CATALOGS = [APP_DIR / "locale" / "de" / "LC_MESSAGES"]
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    assert found, f"gettext's {name} is needed for these checks (apt-get install gettext)"
+    return found
+
+
+def statistics(po: Path) -> str:
+    """msgfmt's count of translated, fuzzy and untranslated entries (it also checks that every
+    translation keeps the placeholders of its original)."""
+    done = subprocess.run(
+        [tool("msgfmt"), "--check", "--statistics", "-o", "/dev/null", str(po)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stderr
+
+
+def catalog(mo: Path) -> dict[Any, str]:
+    with mo.open("rb") as f:
+        return dict(gettext.GNUTranslations(f)._catalog)  # type: ignore[attr-defined]
+
+
+# --- the catalogs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: p.parts[-4])
+def test_every_entry_is_translated_and_none_is_fuzzy(folder: Path) -> None:
+    stats = statistics(folder / "django.po")
+    assert "translated messages" in stats, stats
+    assert "fuzzy" not in stats, stats
+    assert "untranslated" not in stats, stats
+    obsolete = subprocess.run(
+        [tool("msgattrib"), "--only-obsolete", str(folder / "django.po")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert obsolete == "", "strings no longer in the sources: run makemessages again"
+
+
+@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: p.parts[-4])
+def test_the_committed_mo_is_the_po_compiled(folder: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "django.mo"
+    subprocess.run(
+        [tool("msgfmt"), "--check", "-o", str(fresh), str(folder / "django.po")], check=True
+    )
+    committed = catalog(folder / "django.mo")
+    assert committed == catalog(fresh)
+    assert len(committed) > 300
+
+
+def test_every_marked_string_of_the_app_is_in_the_catalog(tmp_path: Path, monkeypatch) -> None:
+    """makemessages over a copy of the app finds nothing new to translate, and nothing gone."""
+    copy = tmp_path / "app"
+    shutil.copytree(APP_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["de"], no_location=True, verbosity=0)
+    merged = copy / "locale" / "de" / "LC_MESSAGES" / "django.po"
+    stats = statistics(merged)
+    assert "fuzzy" not in stats, stats
+    assert "untranslated" not in stats, stats
+    assert catalog_ids(merged) == catalog_ids(CATALOGS[0] / "django.po")
+
+
+def catalog_ids(po: Path) -> set[str]:
+    """The msgids of ``po``'s live entries (obsolete ones dropped), read by msgattrib."""
+    live = subprocess.run(
+        [tool("msgattrib"), "--no-obsolete", "--no-wrap", str(po)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line for line in live.splitlines() if line.startswith(("msgid ", "msgid_plural "))}
+
+
+# --- what a German user sees ------------------------------------------------------------------
+
+
+@pytest.fixture
+def german():
+    with translation.override("de"):
+        yield
+
+
+@pytest.fixture
+def course(make_course, teacher, student):
+    return make_course("group_session", teacher=teacher, students=[student])
+
+
+@pytest.fixture
+def session(course, teacher, soon):
+    return create_session(
+        course=course,
+        teacher=teacher,
+        title="Konversation",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        total_seats=1,
+    )
+
+
+def snapshot() -> tuple[Any, ...]:
+    return (
+        sorted(Booking.objects.values_list("pk", "status", "waitlist_position")),
+        sorted(LiveClassSession.objects.values_list("pk", "seats_taken", "status")),
+        OneOnOneBooking.objects.count(),
+        TeacherAvailability.objects.count(),
+    )
+
+
+def test_the_student_bookings_page_is_german(german, client, student, session) -> None:
+    book_group_session(session, student)
+    client.force_login(student)
+    html = client.get(reverse("fluentory_bookings:student_bookings")).content.decode()
+    for text in [
+        'lang="de"',
+        "Meine Buchungen",
+        "Kommende Buchungen",
+        "Gruppensitzung",
+        "Platz bestätigt",
+        "Stornieren",
+        "Zeiten werden in der Zeitzone",
+    ]:
+        assert text in html, text
+    assert "My bookings" not in html
+
+
+def test_a_teacher_page_is_german(german, client, teacher, course, session) -> None:
+    client.force_login(teacher)
+    html = client.get(reverse("fluentory_bookings:teacher_schedule")).content.decode()
+    for text in [
+        "Meine Gruppensitzungen",
+        "Sitzung planen",
+        "Warteliste, wenn ausgebucht",
+        "Meeting-Link",
+        "Konversation",
+    ]:
+        assert text in html, text
+    assert "Schedule a session" not in html
+
+
+def test_a_typed_refusal_is_one_german_message_and_writes_nothing(
+    german, client, make_user, enroll, course, session, student
+) -> None:
+    book_group_session(session, student)  # the only seat, and no waitlist
+    late = make_user()
+    enroll(course, late)
+    before = snapshot()
+    client.force_login(late)
+    response = client.post(
+        reverse("fluentory_bookings:student_book_session", args=[session.pk]), follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Diese Sitzung ist ausgebucht."]
+    assert snapshot() == before
+
+
+def test_error_messages_and_validators_speak_the_active_language() -> None:
+    full = SessionFull("session 1 is full")
+    assert error_message(full) == "This session is full."
+    with translation.override("de"):
+        assert error_message(full) == "Diese Sitzung ist ausgebucht."
+        with pytest.raises(Exception, match="muss mit https:// beginnen"):
+            validate_https_meeting_link("http://example.com/room")
+
+
+# --- models and admin -------------------------------------------------------------------------
+
+
+def test_model_and_field_names_and_choices_are_german(german) -> None:
+    assert str(apps.get_app_config("fluentory_bookings").verbose_name) == "Buchungen"
+    assert str(LiveClassSession._meta.verbose_name_plural) == "Gruppensitzungen"
+    assert str(OneOnOneBooking._meta.verbose_name) == "Einzelstunden-Buchung"
+    assert str(TeacherAvailability._meta.verbose_name) == "Verfügbarkeit der Lehrkraft"
+    assert str(Booking._meta.get_field("waitlist_position").verbose_name) == (
+        "Position auf der Warteliste"
+    )
+    assert str(LiveClassSession._meta.get_field("timezone").verbose_name) == "Zeitzone"
+    assert dict(SeatStatusChoices.choices)["waitlisted"] == "Auf der Warteliste"
+
+
+def test_the_admin_is_german(german, admin_client, session, student) -> None:
+    book_group_session(session, student)
+    sessions = admin_client.get(reverse("admin:fluentory_bookings_liveclasssession_changelist"))
+    for text in ["Gruppensitzungen", "Ausgewählte Sitzungen absagen", "Freie Plätze"]:
+        assert text in sessions.content.decode(), text
+    seats = admin_client.get(reverse("admin:fluentory_bookings_booking_changelist"))
+    for text in [
+        "Buchungen von Gruppensitzungen",
+        "Ausgewählte als nicht erschienen markieren",
+        "Position auf der Warteliste",
+        "Bestätigt",
+    ]:
+        assert text in seats.content.decode(), text
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "said"),
+    [
+        ("en", 1, "1 session cancelled."),
+        ("en", 2, "2 sessions cancelled."),
+        ("de", 1, "1 Sitzung abgesagt."),
+        ("de", 2, "2 Sitzungen abgesagt."),
+    ],
+)
+def test_an_admin_action_counts_in_whole_sentences(
+    admin_client, course, teacher, soon, language, count, said
+) -> None:
+    sessions = [
+        create_session(
+            course=course,
+            teacher=teacher,
+            title=f"S{i}",
+            starts_at=soon + timedelta(hours=2 * i),
+            ends_at=soon + timedelta(hours=2 * i + 1),
+        )
+        for i in range(count)
+    ]
+    with translation.override(language):
+        response = admin_client.post(
+            reverse("admin:fluentory_bookings_liveclasssession_changelist"),
+            {"action": "cancel_sessions", "_selected_action": [s.pk for s in sessions]},
+            follow=True,
+        )
+    assert said in [str(m) for m in response.context["messages"]]
