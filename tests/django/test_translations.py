@@ -33,7 +33,7 @@ from fluentory_bookings.core.errors import SessionFull
 
 # The app's catalog, and the example LMS's own for the strings of its pages.
 APP_DIRS = [Path(apps.get_app_config(label).path) for label in ("fluentory_bookings", "lms")]
-CATALOGS = [d / "locale" / "de" / "LC_MESSAGES" for d in APP_DIRS]
+CATALOGS = sorted(folder for d in APP_DIRS for folder in d.glob("locale/*/LC_MESSAGES"))
 
 
 def tool(name: str) -> str:
@@ -62,7 +62,13 @@ def catalog(mo: Path) -> dict[Any, str]:
 # --- the catalogs -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: p.parts[-4])
+def test_german_is_shipped_for_the_app_and_the_example_lms() -> None:
+    assert [
+        d for d in APP_DIRS if (d / "locale" / "de" / "LC_MESSAGES" / "django.mo").is_file()
+    ] == APP_DIRS
+
+
+@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: f"{p.parts[-4]}-{p.parent.name}")
 def test_every_entry_is_translated_and_none_is_fuzzy(folder: Path) -> None:
     stats = statistics(folder / "django.po")
     assert "translated messages" in stats, stats
@@ -77,7 +83,7 @@ def test_every_entry_is_translated_and_none_is_fuzzy(folder: Path) -> None:
     assert obsolete == "", "strings no longer in the sources: run makemessages again"
 
 
-@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: p.parts[-4])
+@pytest.mark.parametrize("folder", CATALOGS, ids=lambda p: f"{p.parts[-4]}-{p.parent.name}")
 def test_the_committed_mo_is_the_po_compiled(folder: Path, tmp_path: Path) -> None:
     fresh = tmp_path / "django.mo"
     subprocess.run(
@@ -94,14 +100,15 @@ def test_every_marked_string_is_in_the_catalog(app_dir: Path, tmp_path: Path, mo
     copy = tmp_path / "app"
     shutil.copytree(app_dir, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     monkeypatch.chdir(copy)
-    call_command("makemessages", locale=["de"], no_location=True, verbosity=0)
-    merged = copy / "locale" / "de" / "LC_MESSAGES" / "django.po"
-    stats = statistics(merged)
-    assert "fuzzy" not in stats, stats
-    assert "untranslated" not in stats, stats
-    assert catalog_ids(merged) == catalog_ids(
-        app_dir / "locale" / "de" / "LC_MESSAGES" / "django.po"
-    )
+    languages = sorted(p.name for p in (app_dir / "locale").iterdir() if p.is_dir())
+    call_command("makemessages", locale=languages, no_location=True, verbosity=0)
+    for language in languages:
+        merged = copy / "locale" / language / "LC_MESSAGES" / "django.po"
+        stats = statistics(merged)
+        assert "fuzzy" not in stats, (language, stats)
+        assert "untranslated" not in stats, (language, stats)
+        committed = app_dir / "locale" / language / "LC_MESSAGES" / "django.po"
+        assert catalog_ids(merged) == catalog_ids(committed), language
 
 
 def catalog_ids(po: Path) -> set[str]:
