@@ -288,3 +288,17 @@ def test_the_example_lms_is_german_for_a_german_browser(client, student, course)
     for text in ["Meine Kurse", "Kurse, die ich belege", "Abmelden", "Meine Buchungen"]:
         assert text in html, text
     assert "My courses" in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "1 seat taken"), ("de", "1 Platz belegt")])
+def test_a_count_on_a_page_is_a_whole_sentence_in_its_number(
+    client, teacher, student, session, language, said
+) -> None:
+    book_group_session(session, student)
+    client.force_login(teacher)
+    with translation.override(language):
+        html = client.get(
+            reverse("fluentory_bookings:teacher_session_edit", args=[session.pk]),
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).content.decode()
+    assert said in html
