@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from lms import views
@@ -8,7 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/demo/", views.demo_login, name="demo_login"),
-    path("logout/", LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("admin/", admin.site.urls),
     path("bookings/", include("fluentory_bookings.contrib.django.urls")),

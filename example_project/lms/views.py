@@ -88,6 +88,14 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+class LogoutView(auth_views.LogoutView):
+    """Django's sign-out, a POST; a GET shows the button. The header links here rather than
+    carrying a form (and a CSRF token) on every page."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "lms/logout.html"
+
+
 @require_POST
 def demo_login(request: HttpRequest) -> HttpResponse:
     """Signs in as the demo user named in the POST (one button per user on the login page)."""

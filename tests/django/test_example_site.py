@@ -247,14 +247,27 @@ def test_the_password_form_still_signs_in(client, make_user):
     assert signed_in(client) == str(user.pk)
 
 
-def test_sign_out_is_a_post(client, student):
+def test_sign_out_is_a_post_and_a_get_only_asks(client, student):
     client.force_login(student)
 
-    assert client.get(reverse("logout")).status_code == 405
+    asked = client.get(reverse("logout"))
+    assert asked.status_code == 200
+    assert f'<form method="post" action="{reverse("logout")}">' in asked.content.decode()
     assert signed_in(client) == str(student.pk)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
+    assert response["Location"] == reverse("login")
     assert signed_in(client) is None
+
+
+def test_pages_carry_no_form_in_the_lms_header(client, student):
+    # A page's only forms are its own: the header links to sign-out instead.
+    client.force_login(student)
+
+    html = client.get("/").content.decode()
+
+    assert 'method="post"' not in html
+    assert f'href="{reverse("logout")}"' in html
 
 
 # --- profile -----------------------------------------------------------------------------------
@@ -345,6 +358,7 @@ def test_the_seed_creates_the_demo_and_a_second_run_changes_nothing():
     assert student_zones
     assert not student_zones & teacher_zones
     assert all(p.is_demo for p in UserProfile.objects.all())
+    assert not teachers.filter(is_staff=True).exists()  # staff may act on anyone's bookings
 
     assert set(Course.objects.values_list("booking_type", flat=True)) == {
         "none",

@@ -345,23 +345,44 @@ def test_editing_a_session(as_teacher, session):
     assert (session.title, session.total_seats) == ("Conversation (B1)", 3)
 
 
-def test_seats_below_the_confirmed_ones_are_refused_on_the_field(as_teacher, session, seat):
-    page = as_teacher.get(url("teacher_session_edit", session.pk))
-    data = dict(page.context["form"].initial)
+def edit_data(as_teacher, session, **change):
+    data = dict(as_teacher.get(url("teacher_session_edit", session.pk)).context["form"].initial)
     data.update(
         date=data["date"].isoformat(),
         start_time=data["start_time"].strftime("%H:%M"),
         timezone=str(data["timezone"]),
-        title="Conversation",
-        total_seats="1",
+        enable_waitlist="on" if data["enable_waitlist"] else "",
     )
-    # One seat is taken; the form's own minimum is 1, so ask the service with a clash instead:
-    # move it into the past.
-    data["date"] = "2020-01-01"
+    data.update(change)
+    return data
+
+
+def test_moving_a_session_into_the_past_is_an_error_on_the_date(as_teacher, session, seat):
     before = snapshot()
+    data = edit_data(as_teacher, session, date="2020-01-01")
     response = as_teacher.post(url("teacher_session_edit", session.pk), data)
     assert response.status_code == 400
     assert response.context["form"].errors["date"] == ["This has already started."]
+    assert snapshot() == before
+
+
+def test_seats_below_the_confirmed_ones_are_an_error_on_the_seats(
+    as_teacher, session, seat, make_user
+):
+    from fluentory_bookings.contrib.django.services import update_session
+    from lms.models import Enrollment
+
+    update_session(session, session.teacher, total_seats=2)
+    other = make_user("second-seat")
+    Enrollment.objects.create(course=session.course, student=other)
+    book_group_session(session, other)
+    before = snapshot()
+    data = edit_data(as_teacher, session, total_seats="1")
+    response = as_teacher.post(url("teacher_session_edit", session.pk), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["total_seats"] == [
+        "There are more confirmed students than that."
+    ]
     assert snapshot() == before
 
 
@@ -849,3 +870,11 @@ def test_cancelling_a_series_from_one_lesson_on(as_teacher, teacher, student, on
     as_teacher.post(url("teacher_one_on_one_cancel", series[1].pk), {"scope": "following"})
     statuses = [OneOnOneBooking.objects.get(pk=b.pk).status for b in series]
     assert statuses == ["confirmed", "cancelled", "cancelled"]
+
+
+def test_the_forms_start_in_the_teacher_s_own_zone(as_teacher, group_course, one_course):
+    as_teacher.cookies["fb_tz"] = "Asia/Tokyo"
+    for name in ("teacher_schedule", "teacher_availability"):
+        page = as_teacher.get(url(name))
+        assert str(page.context["form"]["timezone"].initial) == "Asia/Tokyo"
+        assert '<option value="Asia/Tokyo" selected>' in page.content.decode()

@@ -45,9 +45,10 @@ class Command(BaseCommand):
             return
         admin = User.objects.create_superuser("admin", "admin@example.org", "admin")
         UserProfile.objects.create(user=admin, timezone="UTC", is_demo=True)
+        # Teachers are not staff: they work on their own pages, and staff may act on anyone's
+        # bookings.
         people = {
-            name: _person(name, full, zone, is_staff=name in TEACHERS)
-            for name, (full, zone) in (TEACHERS | STUDENTS).items()
+            name: _person(name, full, zone) for name, (full, zone) in (TEACHERS | STUDENTS).items()
         }
         students = [people[name] for name in STUDENTS]
         tara, noah, yuki = people["tara"], people["noah"], people["yuki"]
@@ -105,10 +106,10 @@ class Command(BaseCommand):
         )
 
 
-def _person(username, full_name, zone, *, is_staff):
+def _person(username, full_name, zone):
     first, last = full_name.split(" ", 1)
     user = get_user_model().objects.create_user(
-        username, password=username, first_name=first, last_name=last, is_staff=is_staff
+        username, password=username, first_name=first, last_name=last
     )
     UserProfile.objects.create(user=user, timezone=zone, is_demo=True)
     return user

@@ -12,7 +12,7 @@ from timezone_field import TimeZoneFormField
 from django import forms
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
-from fluentory_bookings.core.errors import BookingError
+from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed
 from fluentory_bookings.core.zones import localize
 
 __all__ = [
@@ -45,6 +45,8 @@ def add_service_error(form: forms.Form, exc: BookingError, message: str) -> None
     field = getattr(exc, "field", None)
     if field is None and getattr(exc, "rule", None) == "past":
         field = "date"  # a start in the past: the day is what to change
+    if isinstance(exc, SeatsBelowConfirmed):
+        field = "total_seats"
     field = _FIELDS.get(field, field) if isinstance(field, str) else None
     form.add_error(field if field in form.fields else None, message)
 
