@@ -7,6 +7,7 @@ The catalogs are checked with gettext's own tools (``msgfmt``, ``msgattrib``), w
 from __future__ import annotations
 
 import gettext
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -176,6 +177,8 @@ def test_the_student_bookings_page_is_german(german, client, student, session) -
     ]:
         assert text in html, text
     assert "My bookings" not in html
+    # Dates in German order, with the day's dot: "Di, 1. Dez. 2026, 21:00".
+    assert re.search(r"\b[A-Z][a-z], \d{1,2}\. [A-Z][a-zä]+\.? \d{4}, \d\d:\d\d", html)
 
 
 def test_a_teacher_page_is_german(german, client, teacher, course, session) -> None:
