@@ -211,7 +211,7 @@ def test_a_typed_refusal_is_one_german_message_and_writes_nothing(
 
 
 def test_error_messages_and_validators_speak_the_active_language() -> None:
-    full = SessionFull("session 1 is full")
+    full = SessionFull(1)
     assert error_message(full) == "This session is full."
     with translation.override("de"):
         assert error_message(full) == "Diese Sitzung ist ausgebucht."
