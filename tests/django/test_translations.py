@@ -57,7 +57,7 @@ def statistics(po: Path) -> str:
 
 def catalog(mo: Path) -> dict[Any, str]:
     with mo.open("rb") as f:
-        return dict(gettext.GNUTranslations(f)._catalog)  # type: ignore[attr-defined]
+        return dict(gettext.GNUTranslations(f)._catalog)
 
 
 # --- the catalogs -----------------------------------------------------------------------------
