@@ -123,6 +123,25 @@ def catalog_ids(po: Path) -> set[str]:
     return {line for line in live.splitlines() if line.startswith(("msgid ", "msgid_plural "))}
 
 
+def test_no_german_string_of_ours_is_shadowed_by_an_app_before_us() -> None:
+    """Django takes a string from the first installed app that translates it: where an app
+    listed before ours (the admin, auth) has the same English, our German must be its German,
+    or a page would show words we did not choose."""
+    configs = list(apps.get_app_configs())
+    ours = apps.get_app_config("fluentory_bookings")
+    mine = catalog(Path(ours.path) / "locale" / "de" / "LC_MESSAGES" / "django.mo")
+    differing = {}
+    for config in configs[: configs.index(ours)]:
+        theirs_path = Path(config.path) / "locale" / "de" / "LC_MESSAGES" / "django.mo"
+        if not theirs_path.is_file():
+            continue
+        theirs = catalog(theirs_path)
+        for msgid, text in mine.items():
+            if msgid and msgid in theirs and theirs[msgid] != text:
+                differing[(config.label, msgid)] = (theirs[msgid], text)
+    assert differing == {}
+
+
 # --- what a German user sees ------------------------------------------------------------------
 
 
