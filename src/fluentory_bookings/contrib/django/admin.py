@@ -15,8 +15,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from django import forms
 from fluentory_bookings.contrib.django import services
@@ -29,6 +29,7 @@ from fluentory_bookings.contrib.django.models import (
     TeacherAvailability,
 )
 from fluentory_bookings.contrib.django.services import isolation
+from fluentory_bookings.contrib.django.views.common import error_message
 from fluentory_bookings.core.errors import BookingError
 
 
@@ -37,21 +38,31 @@ def run_for_each(
     request: HttpRequest,
     queryset: QuerySet[Any],
     action: Callable[[Any], Any],
-    done: str,
+    done: Any,
 ) -> None:
-    """Apply ``action`` to every selected row; report successes once and each refusal."""
+    """Apply ``action`` to every selected row; report successes once and each refusal.
+
+    ``done`` is an ``ngettext_lazy`` sentence keyed on ``count``: a whole sentence per action,
+    since languages inflect the noun and the verb with the number.
+    """
     ok = 0
     for obj in queryset:
         try:
             action(obj)
         except BookingError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            modeladmin.message_user(request, f"{obj}: {staff_message(exc)}", messages.ERROR)
         else:
             ok += 1
     if ok:
-        modeladmin.message_user(
-            request, ngettext("%(n)d %(what)s.", "%(n)d %(what)s.", ok) % {"n": ok, "what": done}
-        )
+        modeladmin.message_user(request, done % {"count": ok})
+
+
+def staff_message(exc: BookingError) -> str:
+    """The pages' translated sentence, then the engine's own (English) detail for staff."""
+    return gettext("%(message)s (%(detail)s)") % {
+        "message": error_message(exc),
+        "detail": exc.message,
+    }
 
 
 class _RollBack(Exception):
@@ -76,7 +87,7 @@ def dry_run(call: Callable[[], Any]) -> BookingError | None:
 
 def booking_error_to_form(form: forms.ModelForm, exc: BookingError) -> None:
     field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, exc.message)
+    form.add_error(field if field in form.fields else None, staff_message(exc))
 
 
 class ServiceFormAdminMixin:
@@ -203,7 +214,7 @@ class LiveClassSessionAdmin(ServiceFormAdminMixin, ScalableAdmin):
         try:
             fresh = form.call_service(obj if change else None)
         except BookingError as exc:  # a race since clean(): rare, but say so
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, staff_message(exc), messages.ERROR)
             return
         obj.pk = fresh.pk
         obj.refresh_from_db()
@@ -215,7 +226,7 @@ class LiveClassSessionAdmin(ServiceFormAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda s: services.cancel_session(s, request.user),
-            str(_("sessions cancelled")),
+            ngettext_lazy("%(count)d session cancelled.", "%(count)d sessions cancelled.", "count"),
         )
 
 
@@ -254,7 +265,7 @@ class BookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.cancel_group_booking(b, request.user),
-            str(_("bookings cancelled")),
+            ngettext_lazy("%(count)d booking cancelled.", "%(count)d bookings cancelled.", "count"),
         )
 
     @admin.action(description=_("Mark selected as attended"))
@@ -264,7 +275,9 @@ class BookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.mark_attendance(b, True, request.user),
-            str(_("marked attended")),
+            ngettext_lazy(
+                "%(count)d booking marked attended.", "%(count)d bookings marked attended.", "count"
+            ),
         )
 
     @admin.action(description=_("Mark selected as no-show"))
@@ -274,7 +287,9 @@ class BookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.mark_attendance(b, False, request.user),
-            str(_("marked no-show")),
+            ngettext_lazy(
+                "%(count)d booking marked no-show.", "%(count)d bookings marked no-show.", "count"
+            ),
         )
 
 
@@ -347,7 +362,7 @@ class TeacherAvailabilityAdmin(ServiceFormAdminMixin, ScalableAdmin):
         try:
             fresh = form.call_service(obj if change else None)
         except BookingError as exc:  # a race since clean(): rare, but say so
-            self.message_user(request, exc.message, messages.ERROR)
+            self.message_user(request, staff_message(exc), messages.ERROR)
             return
         obj.pk = fresh.pk
         obj.refresh_from_db()
@@ -370,7 +385,7 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.approve_one_on_one(b, request.user),
-            str(_("approved")),
+            ngettext_lazy("%(count)d request approved.", "%(count)d requests approved.", "count"),
         )
 
     @admin.action(description=_("Decline selected requests"))
@@ -380,7 +395,7 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.decline_one_on_one(b, request.user, str(_("Declined by staff"))),
-            str(_("declined")),
+            ngettext_lazy("%(count)d request declined.", "%(count)d requests declined.", "count"),
         )
 
     @admin.action(description=_("Cancel selected bookings"))
@@ -390,7 +405,7 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.cancel_one_on_one(b, request.user),
-            str(_("cancelled")),
+            ngettext_lazy("%(count)d lesson cancelled.", "%(count)d lessons cancelled.", "count"),
         )
 
     @admin.action(description=_("Mark selected as completed (attended)"))
@@ -400,7 +415,9 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.complete_one_on_one(b, request.user),
-            str(_("marked completed")),
+            ngettext_lazy(
+                "%(count)d lesson marked completed.", "%(count)d lessons marked completed.", "count"
+            ),
         )
 
     @admin.action(description=_("Mark selected as no-show"))
@@ -410,7 +427,9 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
             request,
             queryset,
             lambda b: services.complete_one_on_one(b, request.user, no_show=True),
-            str(_("marked no-show")),
+            ngettext_lazy(
+                "%(count)d lesson marked no-show.", "%(count)d lessons marked no-show.", "count"
+            ),
         )
 
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django import forms
@@ -29,7 +30,7 @@ class SessionChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         start = timezone.localtime(obj.starts_at)
-        return f"{obj.title}, {date_format(start, 'D j M Y, H:i')}"
+        return f"{obj.title}, {date_format(start, gettext('D j M Y, H:i'))}"
 
 
 _MARGIN = timedelta(days=8)

@@ -136,7 +136,12 @@ class OneOnOneBooking(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.student} with {self.teacher} at {self.starts_at:%Y-%m-%d %H:%M %Z} ({self.status})"
+        return _("%(student)s with %(teacher)s at %(start)s (%(status)s)") % {
+            "student": self.student,
+            "teacher": self.teacher,
+            "start": f"{self.starts_at:%Y-%m-%d %H:%M %Z}",
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_active(self) -> bool:

@@ -60,7 +60,10 @@ class BookingReminder(models.Model):
 
     def __str__(self) -> str:
         target = self.group_booking or self.one_on_one_booking
-        return f"Reminder at {self.remind_at:%Y-%m-%d %H:%M} for {target}"
+        return _("Reminder at %(when)s for %(booking)s") % {
+            "when": f"{self.remind_at:%Y-%m-%d %H:%M}",
+            "booking": target,
+        }
 
     @property
     def booking(self) -> Booking | OneOnOneBooking | None:

@@ -185,7 +185,7 @@ class Booking(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.student} - {self.session} ({self.status})"
+        return f"{self.student} - {self.session} ({self.get_status_display()})"
 
     @property
     def holds_seat(self) -> bool:
