@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
@@ -16,7 +19,15 @@ from fluentory_bookings.core.errors import BookingError, InvalidTimezone
 from fluentory_bookings.core.policy import BookingType, parse_booking_type
 from fluentory_bookings.core.zones import resolve_zone
 
-__all__ = ["BROWSER_ZONE_COOKIE", "booking_type_label", "error_message", "report", "viewer_zone"]
+__all__ = [
+    "BROWSER_ZONE_COOKIE",
+    "attempt",
+    "booking_type_label",
+    "error_message",
+    "render_page",
+    "report",
+    "viewer_zone",
+]
 
 BROWSER_ZONE_COOKIE = "fb_tz"
 """The cookie a small script on the layout sets to the browser's IANA zone."""
@@ -60,6 +71,27 @@ def error_message(exc: BookingError) -> str:
 def report(request: HttpRequest, exc: BookingError) -> None:
     """Show ``exc`` to the user as one error message."""
     messages.error(request, error_message(exc))
+
+
+def attempt(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
+    """Run one service call; show ``success``, or its typed refusal as one message.
+
+    Returns whether the call succeeded.
+    """
+    try:
+        call()
+    except BookingError as exc:
+        report(request, exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def render_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with every datetime shown in the viewer's zone, which the page names."""
+    zone = viewer_zone(request)
+    with timezone.override(zone):
+        return render(request, template, {"zone": zone, "zone_name": str(zone), **context})
 
 
 def _MESSAGES() -> dict[str, str]:

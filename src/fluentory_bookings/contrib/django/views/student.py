@@ -6,7 +6,7 @@ service and renders; a typed refusal becomes one message and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import groupby
@@ -16,9 +16,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -50,8 +49,10 @@ from fluentory_bookings.contrib.django.services import (
 )
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
 from fluentory_bookings.contrib.django.views.common import (
+    attempt,
     booking_type_label,
     error_message,
+    render_page,
     report,
     viewer_zone,
 )
@@ -70,14 +71,7 @@ MY_BOOKINGS = "fluentory_bookings:student_bookings"
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render with every datetime shown in the viewer's zone, which the page names."""
-    zone = viewer_zone(request)
-    with timezone.override(zone):
-        return render(
-            request,
-            f"fluentory_bookings/student/{template}",
-            {"zone_name": str(zone), **context},
-        )
+    return render_page(request, f"fluentory_bookings/student/{template}", context)
 
 
 def _course_kind(course: Any) -> BookingType:
@@ -102,17 +96,6 @@ def _course_context(course: Any, wanted: BookingType) -> dict[str, Any]:
         "booking_type": booking_type_label(_course_kind(course)),
         "refusal": _refusal(course, wanted),
     }
-
-
-def _attempt(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
-    """Run one service call; a typed refusal becomes a message. Whether it succeeded."""
-    try:
-        call()
-    except BookingError as exc:
-        report(request, exc)
-        return False
-    messages.success(request, success)
-    return True
 
 
 # --- group sessions -----------------------------------------------------------------------------
@@ -170,7 +153,7 @@ def student_booking_cancel(request: HttpRequest, booking_id: int) -> HttpRespons
     """GET: what will be cancelled. POST: cancel the seat (or waitlist place)."""
     booking = _own_group_booking(request, booking_id)
     if request.method == "POST":
-        if _attempt(
+        if attempt(
             request,
             lambda: cancel_group_booking(booking, request.user),
             _("Your booking is cancelled."),
@@ -185,7 +168,7 @@ def student_booking_cancel(request: HttpRequest, booking_id: int) -> HttpRespons
 def student_leave_waitlist(request: HttpRequest, booking_id: int) -> HttpResponse:
     """Give up a waitlist place; everyone behind moves up."""
     booking = _own_group_booking(request, booking_id)
-    _attempt(
+    attempt(
         request,
         lambda: leave_waitlist(booking, request.user),
         _("You have left the waitlist."),
@@ -211,7 +194,7 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
     form = RescheduleForm(_sent(request), sessions=choices)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["session"]
-        if _attempt(
+        if attempt(
             request,
             lambda: reschedule_group_booking(booking, target, request.user),
             _("Your booking is moved."),
@@ -406,7 +389,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
     form = OneOnOneCancelForm(_sent(request))
     if request.method == "POST" and form.is_valid():
         scope = form.cleaned_data["scope"]
-        if _attempt(
+        if attempt(
             request,
             lambda: cancel_one_on_one(booking, request.user, scope=scope),
             _("Your lesson is cancelled.")

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,9 +41,10 @@ from fluentory_bookings.contrib.django.models import (
 from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
 from fluentory_bookings.contrib.django.views.common import (
+    attempt,
     booking_type_label,
     error_message,
-    report,
+    render_page,
     viewer_zone,
 )
 from fluentory_bookings.core.approvals import OneOnOneStatus
@@ -108,18 +109,7 @@ def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    zone = viewer_zone(request)
-    return render(request, _T + template, {"zone": zone, "zone_name": str(zone), **context})
-
-
-def _run(request: HttpRequest, call: Any, success: str) -> None:
-    """Call a service; show ``success``, or its typed refusal as one message."""
-    try:
-        call()
-    except BookingError as exc:
-        report(request, exc)
-        return
-    messages.success(request, success)
+    return render_page(request, _T + template, context)
 
 
 # --- group sessions ---------------------------------------------------------------------------
@@ -223,7 +213,7 @@ def teacher_session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def teacher_session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _taught_session(request, session_id)
-    _run(
+    attempt(
         request,
         lambda: services.cancel_session(session, request.user),
         _("The session was cancelled; its students are told."),
@@ -260,7 +250,7 @@ def teacher_session_bookings(request: HttpRequest, session_id: int) -> HttpRespo
 @require_POST
 def teacher_booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = _taught_booking(request, booking_id)
-    _run(
+    attempt(
         request,
         lambda: services.cancel_group_booking(booking, request.user),
         _("The booking was cancelled."),
@@ -276,7 +266,7 @@ def teacher_mark_attendance(request: HttpRequest, booking_id: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, _("Attendance: please choose attended or no-show."))
     else:
-        _run(
+        attempt(
             request,
             lambda: services.mark_attendance(booking, form.cleaned_data["attended"], request.user),
             _("Attendance recorded."),
@@ -401,7 +391,7 @@ _LESSONS = "fluentory_bookings:teacher_one_on_one_bookings"
 @require_POST
 def teacher_one_on_one_approve(request: HttpRequest, booking_id: int) -> HttpResponse:
     lesson = _lesson(request, booking_id)
-    _run(
+    attempt(
         request,
         lambda: services.approve_one_on_one(lesson, request.user),
         _("The lesson is confirmed."),
@@ -417,7 +407,7 @@ def teacher_one_on_one_decline(request: HttpRequest, booking_id: int) -> HttpRes
     if not form.is_valid():
         messages.error(request, _("Reason: at most 1000 characters, please."))
         return redirect(_LESSONS)
-    _run(
+    attempt(
         request,
         lambda: services.decline_one_on_one(lesson, request.user, form.cleaned_data["reason"]),
         _("The request was declined; its time is open again."),
@@ -434,7 +424,7 @@ def teacher_one_on_one_cancel(request: HttpRequest, booking_id: int) -> HttpResp
     if scope not in SCOPES:
         messages.error(request, _("Please choose this lesson, or this and the following ones."))
         return redirect(_LESSONS)
-    _run(
+    attempt(
         request,
         lambda: services.cancel_one_on_one(lesson, request.user, scope=scope),
         _("The lesson was cancelled; its time is open again."),
