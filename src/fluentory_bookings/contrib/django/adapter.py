@@ -8,10 +8,10 @@ name your class in ``FLUENTORY_BOOKINGS_ADAPTER``. Never monkeypatch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model, QuerySet
 
-    from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
+    from fluentory_bookings.contrib.django.models import (
+        BookingReminder,
+        LiveClassSession,
+        OneOnOneBooking,
+    )
 
 
 class DefaultBookingAdapter:
@@ -155,6 +159,26 @@ class DefaultBookingAdapter:
     ) -> list[tuple[datetime, datetime]]:
         """The teacher's busy time outside this app (e.g. a synced calendar) in [start, end)."""
         return []
+
+    # --- reminders ----------------------------------------------------------------------------
+    def get_reminder_offsets(self, course: Model) -> Sequence[timedelta]:
+        """How long before a confirmed booking of ``course`` starts each reminder is due.
+
+        The default: ``FLUENTORY_BOOKINGS_REMINDER_OFFSETS`` for every course. Return ``()``
+        for a course whose students get no reminders.
+        """
+        return tuple(app_settings.REMINDER_OFFSETS)
+
+    def send_reminder(self, reminder: BookingReminder) -> None:
+        """Deliver one due reminder; raise to have it retried (see ``notifications.dispatch``).
+
+        The default e-mails the student a plain-text message rendered from the template
+        ``fluentory_bookings/email/reminder.txt``. Override
+        to send it through another channel (SMS, push, in-app).
+        """
+        from fluentory_bookings.contrib.django.notifications.reminders import email_reminder
+
+        email_reminder(reminder)
 
 
 @lru_cache(maxsize=8)

@@ -32,6 +32,16 @@ DEFAULTS: dict[str, Any] = {
     "PENDING_EXPIRY": timedelta(hours=48),
     # Longest recurring 1:1 series a student may request at once, in weeks.
     "MAX_SERIES_WEEKS": 26,
+    # Reminders (notifications.reminders, notifications.dispatch): how long before a confirmed
+    # booking starts each reminder is due (per course: the adapter's get_reminder_offsets), how
+    # long a worker holds a claimed reminder before another may take it, how many sends are
+    # tried before the reminder is recorded as failed, the wait before the first retry (it
+    # doubles after each failure), and how many reminders one pass claims at a time.
+    "REMINDER_OFFSETS": (timedelta(hours=24), timedelta(hours=1)),
+    "REMINDER_LEASE": timedelta(minutes=5),
+    "REMINDER_MAX_ATTEMPTS": 5,
+    "REMINDER_RETRY_DELAY": timedelta(minutes=1),
+    "REMINDER_BATCH": 100,
 }
 
 
