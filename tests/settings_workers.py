@@ -12,7 +12,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["FLUENTORY_WORKER_MAIL"]
-FLUENTORY_BOOKINGS_REMINDER_LEASE = timedelta(seconds=float(os.environ.get("FLUENTORY_WORKER_LEASE", "300")))
+FLUENTORY_BOOKINGS_REMINDER_LEASE = timedelta(
+    seconds=float(os.environ.get("FLUENTORY_WORKER_LEASE", "300"))
+)
 FLUENTORY_BOOKINGS_REMINDER_BATCH = int(os.environ.get("FLUENTORY_WORKER_BATCH", "5"))
 if "FLUENTORY_WORKER_ADAPTER" in os.environ:
     FLUENTORY_BOOKINGS_ADAPTER = os.environ["FLUENTORY_WORKER_ADAPTER"]

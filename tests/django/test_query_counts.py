@@ -135,7 +135,8 @@ def test_booking_a_spare_seat_writes_once_on_postgresql_and_twice_elsewhere(grou
     writes = [s for s in sqls if not s.startswith("SELECT")]
     # Then the booking's reminders, all in one INSERT (the course is already loaded).
     reminders = writes.pop()
-    assert reminders.startswith("INSERT") and '"fluentory_bookings_bookingreminder"' in reminders
+    assert reminders.startswith("INSERT")
+    assert '"fluentory_bookings_bookingreminder"' in reminders
     if connection.vendor == "postgresql":
         # The seat and the booking in one statement: the session row is locked only for it.
         assert len(writes) == 1, writes

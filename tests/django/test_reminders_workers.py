@@ -62,7 +62,9 @@ def worker_env(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings_workers",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "example_project"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "src"), str(ROOT / "example_project"), str(ROOT)]
+        ),
         "FLUENTORY_WORKER_DB": connection.settings_dict["NAME"],
         "FLUENTORY_WORKER_MAIL": str(mailbox),
         "FLUENTORY_WORKER_BATCH": "3",
@@ -149,7 +151,8 @@ def test_a_worker_killed_after_its_claim_is_recovered_after_the_lease(due, worke
     hanging.send_signal(signal.SIGKILL)
     hanging.wait()
     row = BookingReminder.objects.get()
-    assert row.sent_at is None and row.claimed_until is not None
+    assert row.sent_at is None
+    assert row.claimed_until is not None
 
     # Within the lease another worker leaves it alone...
     [out] = finish(django(env, "send_booking_reminders"))
