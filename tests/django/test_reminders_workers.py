@@ -19,7 +19,13 @@ from django.db import connection
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.models import BookingReminder
-from fluentory_bookings.contrib.django.services import book_group_session, create_session
+from fluentory_bookings.contrib.django.services import (
+    book_group_session,
+    create_session,
+    request_one_on_one,
+)
+from tests.django.test_one_on_one import publish
+from tests.django.when import at, day
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
@@ -104,14 +110,25 @@ def recipients(mailbox: Path) -> Counter[str]:
     return got
 
 
-def test_three_command_processes_at_once_send_each_reminder_once(due, worker_env):
+def test_three_command_processes_at_once_send_each_reminder_once(
+    due, worker_env, teacher, make_user, make_course, enroll
+):
     students = due(24)
+    # And 1:1 lessons, one hour apart in one window, each with its reminder due.
+    course = make_course("one_on_one", teacher=teacher)
+    window = publish(teacher, course, start=8, end=14)
+    for hour in range(8, 14):
+        learner = make_user(email=f"learner{hour}@example.com")
+        enroll(course, learner)
+        request_one_on_one(window, learner, at(day(3), hour))
+        students.append(learner)
+    BookingReminder.objects.update(remind_at=timezone.now() - timedelta(minutes=1))
     env, mailbox = worker_env
     procs = [django(env, "send_booking_reminders") for _ in range(3)]
     outs = finish(*procs)
     got = recipients(mailbox)
     assert got == Counter({s.email: 1 for s in students})
-    assert sum(int(o.split()[1]) for o in outs) == 24  # "Sent N reminder(s), ..."
+    assert sum(int(o.split()[1]) for o in outs) == 30  # "Sent N reminder(s), ..."
     assert BookingReminder.objects.filter(sent_at__isnull=True).count() == 0
 
 
