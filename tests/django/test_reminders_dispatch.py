@@ -310,3 +310,13 @@ def test_a_lesson_s_reminder_is_sent_in_the_availability_s_zone(
 def test_the_admin_offers_no_way_to_add_a_reminder(admin_client):
     response = admin_client.get("/admin/fluentory_bookings/bookingreminder/add/")
     assert response.status_code == 403
+
+
+def test_the_mail_carries_the_meeting_link(booked):
+    [booking] = booked(1)
+    LiveClassSession.objects.filter(pk=booked.session.pk).update(
+        meeting_link="https://meet.example.com/room"
+    )
+    due_now(booking)
+    send_due_reminders()
+    assert "Join here: https://meet.example.com/room" in mail.outbox[0].body
