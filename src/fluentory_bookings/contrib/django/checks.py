@@ -212,3 +212,27 @@ def _isolation_name(value: object) -> str | None:
     except (ValueError, TypeError):
         return None
     return level.name if level.name in _LEVELS else None
+
+
+@checks.register(TAG)
+def check_reminders(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The reminder settings: wrong ones would fail every booking (offsets) or every dispatch."""
+    from datetime import timedelta
+
+    problems = []
+    offsets = app_settings.REMINDER_OFFSETS
+    if isinstance(offsets, (str, bytes)) or not hasattr(offsets, "__iter__"):
+        problems.append(f"REMINDER_OFFSETS must be a list of timedelta values, not {offsets!r}")
+    elif not all(isinstance(o, timedelta) and o > timedelta(0) for o in offsets):
+        problems.append(f"REMINDER_OFFSETS must hold positive timedelta values, not {offsets!r}")
+    for name in ("REMINDER_LEASE", "REMINDER_RETRY_DELAY"):
+        value = getattr(app_settings, name)
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            problems.append(f"{name} must be a positive timedelta, not {value!r}")
+    for name in ("REMINDER_MAX_ATTEMPTS", "REMINDER_BATCH"):
+        value = getattr(app_settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(f"{name} must be a whole number of at least 1, not {value!r}")
+    return [
+        checks.Error(f"{PREFIX}{problem}.", id="fluentory_bookings.E007") for problem in problems
+    ]
