@@ -320,3 +320,28 @@ def test_the_mail_carries_the_meeting_link(booked):
     due_now(booking)
     send_due_reminders()
     assert "Join here: https://meet.example.com/room" in mail.outbox[0].body
+
+
+def test_the_loop_survives_a_failed_pass(booked, monkeypatch):
+    from fluentory_bookings.contrib.django.management.commands import send_booking_reminders
+
+    due_now(*booked(1))
+    real = send_booking_reminders.run_periodic_work
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real()
+
+    monkeypatch.setattr(send_booking_reminders, "run_periodic_work", flaky)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("send_booking_reminders", "--loop", "--interval", "0.05", stdout=out, stderr=err)
+    assert "database restarting" in err.getvalue()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Sent 1 reminder(s)")
+    assert lines[1:] == ["Stopped."]
+    assert len(mail.outbox) == 1

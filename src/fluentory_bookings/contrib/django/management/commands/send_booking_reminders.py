@@ -30,7 +30,7 @@ class Command(BaseCommand):
             "--interval",
             type=float,
             default=60.0,
-            help="Seconds between the starts of two passes with --loop (default 60).",
+            help="Seconds to wait after each pass with --loop (default 60).",
         )
         parser.add_argument(
             "--enqueue",
@@ -61,7 +61,10 @@ class Command(BaseCommand):
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             while not stop.is_set():
-                self._say(options, run_periodic_work().summary())
+                try:
+                    self._say(options, run_periodic_work().summary())
+                except Exception as exc:  # a database restart must not end the service
+                    self.stderr.write(f"Pass failed, retrying after the interval: {exc!r}")
                 stop.wait(interval)
         finally:
             for s, handler in previous.items():
