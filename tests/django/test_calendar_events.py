@@ -321,3 +321,16 @@ def test_a_session_at_a_berlin_fold_is_written_in_utc(people, course, clock):
     assert_instants_match(calendar, {str(vevent["UID"]): (s.starts_at, s.ends_at)})
     assert LiveClassSession.objects.get(pk=s.pk).starts_at == first_pass
     assert Booking.objects.filter(session=s).count() == 1
+
+
+def test_event_text_follows_the_active_language(people, course, soon):
+    from django.utils import translation
+
+    anna, ben, cleo = people["anna"], people["ben"], people["cleo"]
+    s = session(course, anna, soon)
+    book_group_session(s, cleo)
+    book_group_session(s, ben)  # waitlisted
+    with translation.override("de"):
+        (event,) = student_events(ben, now=soon)
+    assert event.summary == "Warteliste: Conversation; B1"
+    assert event.description.startswith(f"Kurs: {course}\nLehrkraft: Anna Schmidt\nZeitzone: ")
