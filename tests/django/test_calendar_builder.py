@@ -378,6 +378,12 @@ def test_bad_calendar_arguments_are_refused(kwargs):
         build_calendar([event()], **kwargs)
 
 
+def test_two_events_with_one_uid_are_refused():
+    with pytest.raises(InvalidInput) as caught:
+        build_calendar([event("same@t"), event("same@t", summary="other")], name="x")
+    assert caught.value.field == "events"
+
+
 def test_only_calendar_events_are_accepted():
     with pytest.raises(InvalidInput):
         build_calendar([event(), {"uid": "x"}], name="x")  # type: ignore[list-item]

@@ -258,7 +258,8 @@ def build_calendar(
 
     Raises:
         InvalidInput: ``name`` is not a string, ``method`` is not one of the above, ``refresh``
-            is not a positive timedelta, or an item of ``events`` is not a ``CalendarEvent``.
+            is not a positive timedelta, an item of ``events`` is not a ``CalendarEvent``, or
+            two share a UID.
     """
     if not isinstance(name, str):
         raise InvalidInput("name must be a string", field="name")
@@ -270,6 +271,9 @@ def build_calendar(
     for item in items:
         if not isinstance(item, CalendarEvent):
             raise InvalidInput("events must be CalendarEvent values", field="events")
+    if len({item.uid for item in items}) != len(items):
+        # Clients keep one event per UID, and which one they keep differs.
+        raise InvalidInput("two events share a UID", field="events")
     items.sort(key=lambda e: (e.start.astimezone(UTC), e.uid))
 
     calendar = Calendar()
