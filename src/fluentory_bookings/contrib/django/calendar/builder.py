@@ -298,7 +298,7 @@ def build_calendar(
             years[zone.key] = (min(low, first), max(high, last))
         calendar.add_component(_event(item, zone))
 
-    body = calendar.to_ical()
+    body: bytes = calendar.to_ical()
     if not years:
         return body
     # VTIMEZONEs go first, as RFC 5545 examples and most readers expect: splice them in after
