@@ -24,16 +24,16 @@ const vtimezones = calendar.getAllSubcomponents("vtimezone");
 for (const vtimezone of vtimezones) ICAL.TimezoneService.register(vtimezone);
 
 const vevents = calendar.getAllSubcomponents("vevent");
-const masters = new Map();
+const masters = []; // a list: two VEVENTs sharing a UID must both show
 const exceptions = [];
 for (const vevent of vevents) {
   const event = new ICAL.Event(vevent);
   if (event.isRecurrenceException()) exceptions.push(event);
-  else masters.set(event.uid, event);
+  else masters.push(event);
 }
 const orphans = [];
 for (const exception of exceptions) {
-  const master = masters.get(exception.uid);
+  const master = masters.find((m) => m.uid === exception.uid);
   if (master) master.relateException(exception);
   else orphans.push(exception);
 }
@@ -50,7 +50,7 @@ const record = (uid, item, start, end, recurrenceId) => {
   });
 };
 const truncated = [];
-for (const event of masters.values()) {
+for (const event of masters) {
   if (!event.isRecurring()) {
     record(event.uid, event, event.startDate, event.endDate, null);
     continue;

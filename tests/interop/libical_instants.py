@@ -43,7 +43,7 @@ def instant(time):
 
 
 def zone_of(time):
-    """"UTC", the TZID libical resolved the time's zone to, or "floating" when it found none."""
+    """ "UTC", the TZID libical resolved the time's zone to, or "floating" when it found none."""
     if time.is_utc():
         return "UTC"
     zone = time.get_timezone()
@@ -71,6 +71,15 @@ def status_of(vevent):
     return vevent.get_status().value_nick.upper()
 
 
+def occurrences(master, first, last):
+    """(start, end) UTC seconds of each instance libical's foreach_recurrence gives."""
+    spans = []
+    master.foreach_recurrence(
+        first, last, lambda _c, span, _d: spans.append((span.get_start(), span.get_end())), None
+    )
+    return spans
+
+
 def libical_version():
     """The loaded libical's version, from its file name (libical.so.3.0.16): the library has no
     version function in 3.0."""
@@ -84,16 +93,21 @@ def libical_version():
 
 
 def main():
-    until = datetime.fromisoformat(sys.argv[1] if len(sys.argv) > 1 else "2100-01-01T00:00:00+00:00")
+    until = datetime.fromisoformat(
+        sys.argv[1] if len(sys.argv) > 1 else "2100-01-01T00:00:00+00:00"
+    )
     calendar = ICalGLib.Component.new_from_string(sys.stdin.read())
     vevents = list(children(calendar, VEVENT))
-    vtimezones = [z.get_first_property(ICalGLib.PropertyKind.TZID_PROPERTY).get_tzid() for z in children(calendar, VTIMEZONE)]
+    vtimezones = [
+        z.get_first_property(ICalGLib.PropertyKind.TZID_PROPERTY).get_tzid()
+        for z in children(calendar, VTIMEZONE)
+    ]
 
-    masters, overrides = {}, {}
+    masters, overrides = [], {}  # a list: two VEVENTs sharing a UID must both show
     for vevent in vevents:
         recurrence_id = recurrence_id_of(calendar, vevent)
         if recurrence_id is None:
-            masters[vevent.get_uid()] = vevent
+            masters.append(vevent)
         else:
             overrides[(vevent.get_uid(), recurrence_id)] = vevent
 
@@ -114,7 +128,8 @@ def main():
 
     first = ICalGLib.Time.new_from_string("19700101T000000Z")
     last = ICalGLib.Time.new_from_timet_with_zone(int(until.timestamp()), False, UTC_ZONE)
-    for uid, master in masters.items():
+    for master in masters:
+        uid = master.get_uid()
         recurring = any(
             master.get_first_property(kind) is not None
             for kind in (ICalGLib.PropertyKind.RRULE_PROPERTY, ICalGLib.PropertyKind.RDATE_PROPERTY)
@@ -122,11 +137,7 @@ def main():
         if not recurring:
             record(uid, master, None)
             continue
-        spans = []
-        master.foreach_recurrence(
-            first, last, lambda _c, span, _d: spans.append((span.get_start(), span.get_end())), None
-        )
-        for start, end in spans:
+        for start, end in occurrences(master, first, last):
             override = overrides.pop((uid, start), None)
             if override is not None:
                 record(uid, override, start)
