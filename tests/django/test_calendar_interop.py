@@ -267,7 +267,8 @@ def test_versions_are_the_pinned_ones(readings):
 
 
 # A calendar written the ways other feeds do: a TZID without its VTIMEZONE, a TZID at an
-# ambiguous time, and a weekly RRULE through a gap (the VTIMEZONE is icalendar's, as ours). The RFC 5545 reading of each is below; the
+# ambiguous time, a weekly RRULE through a gap (in icalendar's VTIMEZONE, as ours), and a wall
+# time in a gap in a VTIMEZONE whose daylight onset is written 02:00 (both forms are common). The RFC 5545 reading of each is below; the
 # test shows the parsers do not all give it, so the checks above can fail and the builder's
 # rules (UTC at a fold, no RRULE, a VTIMEZONE for every TZID) are needed.
 HAND_WRITTEN = """\
@@ -295,6 +296,26 @@ TZOFFSETFROM:+0200
 TZOFFSETTO:+0100
 END:STANDARD
 END:VTIMEZONE
+BEGIN:VTIMEZONE
+TZID:Berlin-onset-0200
+BEGIN:STANDARD
+DTSTART:20270101T000000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:20270328T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:gap-onset-0200
+DTSTAMP:20261101T120000Z
+DTSTART;TZID=Berlin-onset-0200:20270328T023000
+DTEND;TZID=Berlin-onset-0200:20270328T033000
+STATUS:CONFIRMED
+END:VEVENT
 BEGIN:VEVENT
 UID:no-vtimezone
 DTSTAMP:20261101T120000Z
@@ -329,7 +350,7 @@ def test_the_check_catches_what_clients_get_wrong():
     readings = read_all(HAND_WRITTEN)
     # A TZID the file does not define: every parser guesses (ical.js reads it as floating,
     # libical from its own zone database), and the zone check names the event.
-    assert not used_tzids(HAND_WRITTEN) <= {BERLIN}
+    assert not used_tzids(HAND_WRITTEN) <= {BERLIN, "Berlin-onset-0200"}
     for reading in readings.values():
         assert [i.uid for i in reading.unresolved()] == ["no-vtimezone"], reading.parser
     icaljs_guess = next(i for i in readings["ical.js"].instances if i.uid == "no-vtimezone")
@@ -367,6 +388,12 @@ def test_the_check_catches_what_clients_get_wrong():
         "ical.js": [60, 0, 60],
         "recurring_ical_events": [60, 0, 60],
     }  # a zero-length lesson
+    # A wall time in the gap: the VTIMEZONE's form decides, and with a 02:00 onset every
+    # parser reads 02:30 as summer time (00:30Z), an hour before the RFC's 03:30 (01:30Z).
+    for reading in readings.values():
+        gap = next(i for i in reading.instances if i.uid == "gap-onset-0200")
+        assert gap.start == datetime(2027, 3, 28, 0, 30, tzinfo=UTC), reading.parser
+        assert gap.start != wall(BERLIN, 2027, 3, 28, 2, 30)
     libical_week_after = sorted(
         i.start for i in readings["libical"].instances if i.uid == "weekly-gap"
     )[2]
