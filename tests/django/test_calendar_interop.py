@@ -14,12 +14,28 @@ parser runs once per calendar: all cases go into one calendar.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from fluentory_bookings.contrib.django.calendar.builder import CalendarEvent, build_calendar
+from fluentory_bookings.contrib.django.calendar.events import (
+    event_uid,
+    student_events,
+    teacher_events,
+)
+from fluentory_bookings.contrib.django.models import Booking, LiveClassSession, OneOnOneBooking
+from fluentory_bookings.contrib.django.services import (
+    approve_one_on_one,
+    book_group_session,
+    cancel_group_booking,
+    cancel_session,
+    create_session,
+    create_weekly_sessions,
+    request_one_on_one,
+    set_availability,
+)
 from fluentory_bookings.core.conflicts import weekly_series
 from fluentory_bookings.core.intervals import Interval
 from tests.interop.parsers import Reading, disagreements, read_all, used_tzids
@@ -264,6 +280,156 @@ def test_versions_are_the_pinned_ones(readings):
     """The documented measurements hold for these versions; a change must be deliberate."""
     assert readings["ical.js"].version == "2.2.1"
     assert readings["libical"].version.startswith("3.0.")
+
+
+# From rows to feed: what the services stored, read back by every parser through the feed code.
+# The status a reader must see for each stored state, written out here rather than taken from
+# the code under test.
+SESSION_STATUS = {"scheduled": "CONFIRMED", "cancelled": "CANCELLED"}
+SEAT_STATUS = {"confirmed": "CONFIRMED", "cancelled": "CANCELLED"}
+LESSON_STATUS = {"pending": "TENTATIVE", "confirmed": "CONFIRMED"}
+FEED_NOW = datetime(2027, 3, 10, tzinfo=UTC)  # the feed window then covers all of 2027
+
+
+def stored_for_teacher(teacher) -> list[tuple]:
+    sessions = LiveClassSession.objects.filter(teacher=teacher)
+    lessons = OneOnOneBooking.objects.filter(teacher=teacher)
+    return [
+        (event_uid("session", s.pk), s.starts_at, s.ends_at, SESSION_STATUS[s.status])
+        for s in sessions
+    ] + [
+        (event_uid("lesson", b.pk), b.starts_at, b.ends_at, LESSON_STATUS[b.status])
+        for b in lessons
+    ]
+
+
+def stored_for_student(student) -> list[tuple]:
+    seats = Booking.objects.filter(student=student).select_related("session")
+    lessons = OneOnOneBooking.objects.filter(student=student)
+    return [
+        (event_uid("booking", b.pk), b.session.starts_at, b.session.ends_at, SEAT_STATUS[b.status])
+        for b in seats
+    ] + [
+        (event_uid("lesson", b.pk), b.starts_at, b.ends_at, LESSON_STATUS[b.status])
+        for b in lessons
+    ]
+
+
+def lesson_at(teacher, student, course, clock, zone, day, start_utc, *, approve):
+    """A 30-minute 1:1 at ``start_utc``, from a one-time availability in ``zone`` on ``day``."""
+    clock(start_utc - timedelta(days=2))
+    availability = set_availability(
+        teacher,
+        course=course,
+        timezone=zone,
+        kind="one_time",
+        start_date=day,
+        start_time=time(0, 0),
+        end_time=time(5, 0),
+        slot_minutes=30,
+    )
+    [lesson] = request_one_on_one(availability, student, start_utc)
+    if approve:
+        approve_one_on_one(lesson, teacher)
+
+
+@pytest.mark.django_db
+def test_feeds_from_stored_rows_read_the_same_everywhere(teacher, student, make_course, clock):
+    group = make_course("group_session", teacher=teacher, students=[student])
+    lessons = make_course("one_on_one", teacher=teacher, students=[student], approval=True)
+    clock(datetime(2027, 3, 1, tzinfo=UTC))
+    # Sundays at 02:30 Berlin, March to November: the services place the gap and fold weeks.
+    first = wall(BERLIN, 2027, 3, 14, 2, 30)
+    weekly = create_weekly_sessions(
+        course=group,
+        teacher=teacher,
+        title="Sunday class",
+        starts_at=first,
+        ends_at=first + timedelta(hours=1),
+        timezone=BERLIN,
+        weeks=36,
+    )
+    new_york = create_session(
+        course=group,
+        teacher=teacher,
+        title="Second 01:30",
+        starts_at=wall(NEW_YORK, 2027, 11, 7, 1, 30, fold=1),
+        ends_at=wall(NEW_YORK, 2027, 11, 7, 2),
+        timezone=NEW_YORK,
+    )
+    lord_howe = create_session(
+        course=group,
+        teacher=teacher,
+        title="Across the shift",
+        starts_at=wall(LORD_HOWE, 2027, 4, 4, 1),
+        ends_at=wall(LORD_HOWE, 2027, 4, 4, 3),
+        timezone=LORD_HOWE,
+    )
+    gap_week, fold_week = weekly[2], weekly[33]
+    assert gap_week.starts_at == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert fold_week.starts_at == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # the first 02:30
+    for session in (gap_week, fold_week, new_york, lord_howe):
+        clock(session.starts_at - timedelta(days=2))
+        seat = book_group_session(session, student)
+    cancel_group_booking(seat, student)  # the Lord Howe seat: kept in the feed as CANCELLED
+    clock(datetime(2027, 4, 1, tzinfo=UTC))
+    cancel_session(weekly[5], teacher)
+    # 1:1 lessons beside them: the second 02:30 in Berlin, both sides of Lord Howe's October
+    # gap, the first 01:30 in New York; the ones left pending are TENTATIVE.
+    lesson_at(
+        teacher,
+        student,
+        lessons,
+        clock,
+        BERLIN,
+        date(2027, 10, 31),
+        datetime(2027, 10, 31, 1, 30, tzinfo=UTC),
+        approve=True,
+    )
+    lesson_at(
+        teacher,
+        student,
+        lessons,
+        clock,
+        LORD_HOWE,
+        date(2027, 10, 3),
+        datetime(2027, 10, 2, 15, tzinfo=UTC),
+        approve=False,
+    )
+    lesson_at(
+        teacher,
+        student,
+        lessons,
+        clock,
+        LORD_HOWE,
+        date(2027, 10, 3),
+        datetime(2027, 10, 2, 15, 30, tzinfo=UTC),
+        approve=True,
+    )
+    lesson_at(
+        teacher,
+        student,
+        lessons,
+        clock,
+        NEW_YORK,
+        date(2027, 11, 7),
+        datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
+        approve=False,
+    )
+
+    for rows, events in (
+        (stored_for_teacher(teacher), teacher_events(teacher, now=FEED_NOW)),
+        (stored_for_student(student), student_events(student, now=FEED_NOW)),
+    ):
+        feed = build_calendar(events, name="Feed")
+        assert len(rows) == len(events)
+        for reading in read_all(feed).values():
+            assert disagreements(rows, reading) == []
+            assert reading.vevents == len(rows)
+            assert reading.unresolved() == []
+            assert used_tzids(feed) <= set(reading.vtimezones)
+    statuses = {status for *_, status in stored_for_teacher(teacher) + stored_for_student(student)}
+    assert statuses == {"CONFIRMED", "TENTATIVE", "CANCELLED"}
 
 
 # A calendar written the ways other feeds do: a TZID without its VTIMEZONE, a TZID at an
