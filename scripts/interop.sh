@@ -31,11 +31,12 @@ node=${FLUENTORY_NODE:-$(command -v node || true)}
 if [ -z "$node" ]; then
   apt_install nodejs npm
   node=$(command -v node || true)
-  [ -n "$node" ] || { echo "Node.js not found (install the nodejs and npm packages)" >&2; exit 1; }
 fi
+[ -n "$node" ] && [ -x "$node" ] || { echo "Node.js not found (install the nodejs and npm packages)" >&2; exit 1; }
 
 # npm ci installs exactly the lock; rerun it only when the lock changed since the last install.
 if [ ! -f "$interop/node_modules/.package-lock.json" ] || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+  command -v npm >/dev/null || { echo "npm not found (install the npm package)" >&2; exit 1; }
   (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 

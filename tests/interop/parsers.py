@@ -60,9 +60,10 @@ class Reading:
 def tools() -> dict[str, str]:
     """``{"node": path, "libical_python": path}``, installing them with scripts/interop.sh if the
     environment does not name them."""
-    node = os.environ.get("FLUENTORY_NODE")
-    libical_python = os.environ.get("FLUENTORY_LIBICAL_PYTHON")
-    if not (node and libical_python and (HERE / "node_modules" / "ical.js").is_dir()):
+    node = os.environ.get("FLUENTORY_NODE", "")
+    libical_python = os.environ.get("FLUENTORY_LIBICAL_PYTHON", "")
+    ready = all(os.access(path, os.X_OK) for path in (node, libical_python))
+    if not (ready and (HERE / "node_modules" / "ical.js").is_dir()):
         done = subprocess.run(
             ["bash", str(ROOT / "scripts" / "interop.sh")], capture_output=True, text=True
         )
