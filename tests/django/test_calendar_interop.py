@@ -6,8 +6,8 @@ scripts/interop.sh), next to icalendar and recurring_ical_events. Every parser m
 event's start and end as the UTC instants the database holds, the same STATUS, the same number
 of events, and must resolve every TZID through a VTIMEZONE in the file.
 
-The cases are where clients disagree when left to decide (FIELD-NOTES.md): a lesson in a
-spring-forward gap, at both passes of an ambiguous fall-back time, across Australia/Lord_Howe's
+The cases are where clients disagree when left to decide (docs/django/calendar-interop.md): a
+lesson in a spring-forward gap, at both passes of an ambiguous fall-back time, across Lord Howe's
 30-minute shifts, spanning a transition, and a weekly series across both 2027 changes. Each
 parser runs once per calendar: all cases go into one calendar.
 """
