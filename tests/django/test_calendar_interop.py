@@ -433,10 +433,12 @@ def test_feeds_from_stored_rows_read_the_same_everywhere(teacher, student, make_
 
 
 # A calendar written the ways other feeds do: a TZID without its VTIMEZONE, a TZID at an
-# ambiguous time, a weekly RRULE through a gap (in icalendar's VTIMEZONE, as ours), and a wall
-# time in a gap in a VTIMEZONE whose daylight onset is written 02:00 (both forms are common). The RFC 5545 reading of each is below; the
-# test shows the parsers do not all give it, so the checks above can fail and the builder's
-# rules (UTC at a fold, no RRULE, a VTIMEZONE for every TZID) are needed.
+# ambiguous time, a weekly RRULE through a gap, and a wall time in a gap. Europe/Berlin here is
+# icalendar's VTIMEZONE (daylight onset dated 03:00); Berlin-onset-0200 is dated in the offset
+# before the change, as RFC 5545's examples and our builder write it. The RFC 5545 reading of
+# each event is below; the test shows the parsers do not all give it, so the checks above can
+# fail and the builder's rules (UTC at a fold, no RRULE, a VTIMEZONE for every TZID, never a
+# wall time in a gap) are needed.
 HAND_WRITTEN = """\
 BEGIN:VCALENDAR
 VERSION:2.0
