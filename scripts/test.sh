@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/gettext.sh  # the translation tests compile and extract catalogs
+# ical.js and libical, the independent parsers the calendar interop tests read our feeds with.
+interop=$(bash scripts/interop.sh)
+while IFS= read -r line; do export "$line"; done <<< "$interop"
 py=.venv/bin/python
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/fluentory-pg.XXXXXX")
