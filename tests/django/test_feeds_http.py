@@ -85,6 +85,40 @@ def test_the_teacher_feed_is_their_sessions_and_lessons(client, world, teacher) 
     assert instants(events[uids["lesson"]]) == instants(student_view)
 
 
+def test_the_feed_holds_exactly_the_rows_in_its_window_at_their_instants(
+    client, world, student
+) -> None:
+    now = timezone.now().replace(second=0, microsecond=0)  # as the services store times
+    past, future = app_settings.FEED_PAST, app_settings.FEED_FUTURE
+    starts = {
+        "long gone": now - past - timedelta(hours=2),  # ended before the window
+        "ends inside": now - past - timedelta(minutes=30),  # overlaps its first edge
+        "last month": now - timedelta(days=30),
+        "next year": now + future - timedelta(hours=1),
+        "too far": now + future + timedelta(hours=1),  # starts after the window
+    }
+    for title, start in starts.items():
+        session = LiveClassSession.objects.create(
+            course=world.session.course,
+            teacher=world.teacher,
+            title=title,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            timezone="Australia/Lord_Howe",
+        )
+        Booking.objects.create(session=session, student=student, status="attended")
+    events = vevents(get(client, world.token()).content)
+    shown = {str(e["SUMMARY"]): instants(e) for e in events.values()}
+    expected = {
+        b.session.title: (b.session.starts_at, b.session.ends_at)
+        for b in Booking.objects.filter(student=student).select_related("session")
+        if b.session.title not in ("long gone", "too far")
+    }
+    lessons = {str(events[world.uids["lesson"]]["SUMMARY"])}
+    assert {k: v for k, v in shown.items() if k not in lessons} == expected
+    assert set(expected) == {"Conversation", "ends inside", "last month", "next year"}
+
+
 def test_a_user_who_both_teaches_and_studies_has_two_separate_feeds(client, world, make_course):
     seat = create_session(
         course=make_course("group_session", teacher=world.other),
