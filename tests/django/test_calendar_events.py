@@ -369,3 +369,23 @@ def test_a_weekly_series_across_both_berlin_changes_reads_back_as_booked(
             assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
             assert vevent["DTSTART"].dt.hour == 10
             assert vevent["DTEND"].dt - vevent["DTSTART"].dt == timedelta(minutes=50)
+
+
+def test_hostile_rows_cannot_inject_into_a_feed(people, course, soon):
+    """A title written through the service and a link written around it (straight into the
+    table) stay text, and the link is left out."""
+    anna, ben = people["anna"], people["ben"]
+    title = "Grammar;: a,b\r\n BEGIN:VEVENT\r\nUID:evil"
+    s = session(course, anna, soon, seats=3, title=title)
+    book_group_session(s, ben)
+    LiveClassSession.objects.filter(pk=s.pk).update(meeting_link="javascript:alert(1)")
+    for events in (student_events(ben, now=soon), teacher_events(anna, now=soon)):
+        body = build_calendar(events, name=title)
+        calendar = Calendar.from_ical(body)
+        (vevent,) = calendar.walk("VEVENT")
+        stored = LiveClassSession.objects.get(pk=s.pk).title
+        assert str(vevent["SUMMARY"]) == stored.replace("\r\n", "\n")  # one kind of newline
+        assert "BEGIN:VEVENT" in str(vevent["SUMMARY"])
+        assert b"javascript" not in body
+        assert "URL" not in vevent
+        assert "LOCATION" not in vevent
