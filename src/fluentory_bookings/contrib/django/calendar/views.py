@@ -93,6 +93,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     user, kind = found
     now = get_adapter().now()
+    # Validators first, rows second: a change committed in between gives newer rows under an
+    # older ETag, which costs the app one more download later, never a stale copy kept.
     state = feed_state(user, kind, now)
     seconds = None if state.last_modified is None else int(state.last_modified.timestamp())
     response = get_conditional_response(request, etag=state.etag, last_modified=seconds)
