@@ -9,9 +9,14 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from fluentory_bookings.contrib.django.calendar import views
 from fluentory_bookings.contrib.django.calendar.tokens import feed_user
 from fluentory_bookings.contrib.django.models import FeedToken
-from fluentory_bookings.contrib.django.services import book_group_session, create_session
+from fluentory_bookings.contrib.django.services import (
+    TryAgain,
+    book_group_session,
+    create_session,
+)
 from tests.django.feeds import World, feed_path, url
 from tests.django.when import at, day
 
@@ -170,6 +175,24 @@ def test_an_unknown_kind_is_a_404_and_changes_nothing(as_student) -> None:
     before = tokens()
     for name in ("calendar_feed_create", "calendar_feed_revoke"):
         assert as_student.post(url(name, "admin")).status_code == 404
+    assert tokens() == before
+
+
+def test_a_token_that_could_not_be_decided_is_one_message_and_changes_nothing(
+    as_student, monkeypatch
+) -> None:
+    shown(create(as_student))
+    before = tokens()
+
+    def contended(user, kind):
+        raise TryAgain("contention", "the feed's token changed concurrently")
+
+    monkeypatch.setattr(views, "issue_feed_token", contended)
+    response = create(as_student, next=url("student_bookings"))
+    assert response.status_code == 302
+    assert response["Location"] == url("student_bookings")
+    page = html(as_student.get(url("student_bookings")))
+    assert "please try again" in page
     assert tokens() == before
 
 

@@ -45,8 +45,8 @@ from fluentory_bookings.contrib.django.models import (
     LiveClassSession,
     OneOnOneBooking,
 )
-from fluentory_bookings.contrib.django.views.common import render_page
-from fluentory_bookings.core.errors import InvalidInput
+from fluentory_bookings.contrib.django.views.common import render_page, report
+from fluentory_bookings.core.errors import BookingError, InvalidInput
 
 __all__ = [
     "calendar_feed",
@@ -189,7 +189,12 @@ def _next(request: HttpRequest, kind: FeedKind) -> str:
 def feed_create(request: HttpRequest, kind: str) -> HttpResponse:
     """Make (or remake) the feed's link and show it, this once: only its digest is kept."""
     feed = _kind(kind)
-    url = feed_url(request, issue_feed_token(request.user, feed))
+    try:
+        token = issue_feed_token(request.user, feed)
+    except BookingError as exc:  # TryAgain: it raced another request and could not decide
+        report(request, exc)
+        return redirect(_next(request, feed))
+    url = feed_url(request, token)
     response = render_page(
         request,
         "fluentory_bookings/calendar/feed_created.html",
