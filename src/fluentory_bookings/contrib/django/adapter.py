@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
     from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
+    from fluentory_bookings.contrib.django.notifications.messages import Notification
 
 
 class DefaultBookingAdapter:
@@ -155,6 +156,27 @@ class DefaultBookingAdapter:
     ) -> list[tuple[datetime, datetime]]:
         """The teacher's busy time outside this app (e.g. a synced calendar) in [start, end)."""
         return []
+
+    # --- notifications ------------------------------------------------------------------------
+    def get_user_language(self, user: AbstractBaseUser) -> str | None:
+        """The language to write to ``user`` in: ``user.profile.language`` or ``user.language``
+        if present, else ``None`` (the site's ``LANGUAGE_CODE``)."""
+        for holder in (getattr(user, "profile", None), user):
+            value = getattr(holder, "language", None) if holder is not None else None
+            if value:
+                return str(value)
+        return None
+
+    def send_notification(self, notification: Notification) -> None:
+        """Deliver one notification of a booking event (see ``notifications.messages``).
+
+        The default e-mails it (plain text and HTML from the ``fluentory_bookings/email/``
+        templates, with an .ics invitation). Override to route some or all notifications to
+        another channel (SMS, push, in-app); raise to report a failure.
+        """
+        from fluentory_bookings.contrib.django.notifications.email import send_email
+
+        send_email(notification)
 
 
 @lru_cache(maxsize=8)

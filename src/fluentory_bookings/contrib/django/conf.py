@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "PENDING_EXPIRY": timedelta(hours=48),
     # Longest recurring 1:1 series a student may request at once, in weeks.
     "MAX_SERIES_WEEKS": 26,
+    # Notifications (notifications.messages, notifications.email): the site's base URL for
+    # links in e-mails, e.g. "https://lms.example.com" (None: the Sites framework's domain if
+    # it is installed, else no link).
+    "SITE_URL": None,
 }
 
 

@@ -286,8 +286,9 @@ def update_session(
     Who may: a teacher of the course (the session's teacher included) or staff.
 
     Returns:
-        The session as stored. ``session_updated`` (``session``, ``by``) is sent after the
-        commit if anything changed, and ``group_booking_promoted`` for each promotion.
+        The session as stored. ``session_updated`` (``session``, ``by``, ``changed``: the
+        names of the fields that changed) is sent after the commit if anything changed, and
+        ``group_booking_promoted`` for each promotion.
 
     Raises:
         InvalidInput: a field :func:`update_session` cannot change (``course``, ``teacher``,
@@ -364,7 +365,9 @@ def update_session(
         decision = decide_resize(state, total, waitlist)
         promoted = apply_release(current, decision, stored, now=now, fields=fields)
         current.refresh_from_db()
-        send_on_commit(session_updated, LiveClassSession, session=current, by=by)
+        send_on_commit(
+            session_updated, LiveClassSession, session=current, by=by, changed=sorted(fields)
+        )
         signal_promoted(promoted, by=by)
     _copy(session, current)
     return current
