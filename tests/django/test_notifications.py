@@ -122,8 +122,10 @@ def test_a_confirmed_seat_is_mailed_with_text_html_link_and_the_feed_s_invitatio
     assert message.subject == "Seat confirmed: Conversation & Grammar"
     text, html = parts(message)
     assert "Your seat in Conversation & Grammar is confirmed." in text
-    assert "Conversation &amp; Grammar" in html and "<html" in html
-    assert LINK in text and f'href="{LINK}"' in html
+    assert "Conversation &amp; Grammar" in html
+    assert "<html" in html
+    assert LINK in text
+    assert f'href="{LINK}"' in html
     assert "Tess Ng" in text  # the teacher, by name
     [(method, event)] = invitations(message)
     feed = group_booking_event(Booking.objects.get(pk=booking.pk))
@@ -143,7 +145,8 @@ def test_a_waitlist_place_says_where_in_line_with_no_link_and_no_invitation(
     assert message.subject == "On the waitlist: Conversation & Grammar"
     text, html = parts(message)
     assert "You are number 1 on the waitlist" in text
-    assert LINK not in text and LINK not in html
+    assert LINK not in text
+    assert LINK not in html
     assert invitations(message) == []
 
 
@@ -197,7 +200,7 @@ def test_a_reschedule_invites_to_the_new_session_and_cancels_the_old(
     message = only(mailoutbox, student)
     assert message.subject == "Booking moved: Conversation & Grammar"
     assert "(before: " in message.body
-    got = {method: event for method, event in invitations(message)}
+    got = dict(invitations(message))
     assert str(got["REQUEST"]["UID"]) == group_booking_event(moved).uid
     assert got["REQUEST"].decoded("DTSTART") == later.starts_at
     assert str(got["CANCEL"]["UID"]) == group_booking_event(Booking.objects.get(pk=seat.pk)).uid
@@ -225,7 +228,8 @@ def test_a_moved_session_tells_every_booked_student_with_a_higher_sequence(
     assert int(event["SEQUENCE"]) > before
     assert event.decoded("DTSTART") == new_start
     waiting = only(mailoutbox, other)
-    assert invitations(waiting) == [] and LINK not in waiting.body
+    assert invitations(waiting) == []
+    assert LINK not in waiting.body
 
 
 def test_a_change_students_need_not_hear_of_sends_nothing(run, mailoutbox, session, student):
@@ -298,7 +302,11 @@ def test_approval_gives_the_student_the_link_and_the_lesson_s_invitation(
     assert lesson.meeting_link in message.body
     [(method, event)] = invitations(message)
     feed = one_on_one_event(OneOnOneBooking.objects.get(pk=lesson.pk))
-    assert (method, str(event["UID"]), int(event["SEQUENCE"])) == ("REQUEST", feed.uid, feed.sequence)
+    assert (method, str(event["UID"]), int(event["SEQUENCE"])) == (
+        "REQUEST",
+        feed.uid,
+        feed.sequence,
+    )
     assert to(mailoutbox, teacher) == []
 
 
@@ -359,7 +367,8 @@ def test_a_cancelled_lesson_is_told_to_both_with_a_cancel_of_a_higher_sequence(
     assert "Sam Ode cancelled this 1:1 lesson." in theirs.body
     for message in (mine, theirs):
         [(method, event)] = invitations(message)
-        assert method == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+        assert method == "CANCEL"
+        assert str(event["STATUS"]) == "CANCELLED"
         assert int(event["SEQUENCE"]) > approved
 
 
@@ -373,7 +382,8 @@ def test_a_deleted_lesson_tells_the_teacher_with_a_cancel(
     run(OneOnOneBooking.objects.get(pk=lesson.pk).delete)
     for person in (student, teacher):
         [(method, event)] = invitations(only(mailoutbox, person))
-        assert method == "CANCEL" and int(event["SEQUENCE"]) > approved
+        assert method == "CANCEL"
+        assert int(event["SEQUENCE"]) > approved
 
 
 def test_a_new_lesson_link_is_mailed_once_confirmed(run, mailoutbox, window, student, teacher):
@@ -410,8 +420,8 @@ def test_times_are_in_the_recipient_s_zone_across_the_dst_change(
     )
     run(book_group_session, session, student)
     text, html = parts(only(mailoutbox, student))
-    assert "Wed 3 Nov 2027, 09:00–10:00 (Europe/Berlin)" in text
-    assert "10:00–11:00" not in text  # the offset of the day it was booked on
+    assert "Wed 3 Nov 2027, 09:00\u201310:00 (Europe/Berlin)" in text
+    assert "10:00\u201311:00" not in text  # the offset of the day it was booked on
     assert "Times are shown in Europe/Berlin." in text
     assert '<time datetime="2027-11-03T08:00:00+00:00">' in html
 
@@ -440,7 +450,9 @@ def test_a_german_recipient_reads_german_and_others_the_site_s_language(
     assert translation.get_language() == "en-us"  # nothing leaks into the request
 
 
-def test_the_page_link_is_absolute_once_the_site_url_is_set(settings, run, mailoutbox, session, student):
+def test_the_page_link_is_absolute_once_the_site_url_is_set(
+    settings, run, mailoutbox, session, student
+):
     run(book_group_session, session, student)
     assert "Open your bookings" not in only(mailoutbox, student).body
     mailoutbox.clear()

@@ -143,9 +143,7 @@ def email_context(notification: Notification, zone: tzinfo) -> dict[str, Any]:
     }
     previous = notification.context.get("previous_booking")
     if previous is not None:
-        context["previous"] = (
-            Booking.objects.select_related("session").filter(pk=previous).first()
-        )
+        context["previous"] = Booking.objects.select_related("session").filter(pk=previous).first()
     return context
 
 
@@ -190,7 +188,9 @@ def _invitations(notification: Notification, title: str) -> list[tuple[str, byte
         else:
             found.append(("invite.ics", _calendar([entry], title, "REQUEST"), "REQUEST"))
     if event in _CANCEL:
-        entry = _cancelled(_calendar_event(booking), deleted=bool(notification.context.get("deleted")))
+        entry = _cancelled(
+            _calendar_event(booking), deleted=bool(notification.context.get("deleted"))
+        )
         found.append(("cancel.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
     previous = notification.context.get("previous_booking")
     if event == "group_rescheduled" and previous is not None:

@@ -132,7 +132,9 @@ def build(
     if event not in EVENTS:
         raise InvalidInput(f"unknown notification event {event!r}", field="event")
     if not isinstance(booking, (Booking, OneOnOneBooking)):
-        raise InvalidInput("a notification is about a Booking or a OneOnOneBooking", field="booking")
+        raise InvalidInput(
+            "a notification is about a Booking or a OneOnOneBooking", field="booking"
+        )
     context = dict(context or {})
     try:
         json.dumps(context)

@@ -108,9 +108,7 @@ def group_rescheduled(
 
 
 @_connect(signals.session_updated)
-def session_changed(
-    sender: type, session: LiveClassSession, by: Any = None, **kwargs: Any
-) -> None:
+def session_changed(sender: type, session: LiveClassSession, by: Any = None, **kwargs: Any) -> None:
     changed = set(kwargs.get("changed") or ())
     if not changed & _TOLD_TO_CONFIRMED:
         return
@@ -161,7 +159,12 @@ def one_on_one_cancelled(
         person = _user(pk)
         if person is not None:
             notify(
-                "one_on_one_cancelled", booking, person, stored=not deleted, by=role, deleted=deleted
+                "one_on_one_cancelled",
+                booking,
+                person,
+                stored=not deleted,
+                by=role,
+                deleted=deleted,
             )
 
 
