@@ -36,6 +36,13 @@ DEFAULTS: dict[str, Any] = {
     # links in e-mails, e.g. "https://lms.example.com" (None: the Sites framework's domain if
     # it is installed, else no link).
     "SITE_URL": None,
+    # Calendars (calendar/events.py): a feed holds the events that overlap
+    # [now - FEED_PAST, now + FEED_FUTURE]; cancelled ones stay until they leave it.
+    "FEED_PAST": timedelta(days=60),
+    "FEED_FUTURE": timedelta(days=365),
+    # The right-hand side of every event UID ("fluentory-lesson-42@<this>"): your site's domain.
+    # None derives one from SECRET_KEY (stable while the key is), unique to this installation.
+    "CALENDAR_UID_DOMAIN": None,
 }
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
@@ -87,6 +88,8 @@ UPDATABLE_FIELDS = frozenset(
     }
 )
 """What :func:`update_session` may change. The course and the teacher stay."""
+CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "meeting_link"})
+"""The changes that raise a session's calendar ``sequence`` (with cancelling it)."""
 
 
 @use_case
@@ -356,6 +359,8 @@ def update_session(
         if not fields:
             _copy(session, current)
             return current
+        if fields.keys() & CALENDAR_FIELDS:
+            fields["sequence"] = current.sequence + 1
         waitlist, stored = load_waitlist(current.pk)
         if current.starts_at <= now:
             waitlist = []  # new seats in a running class go to nobody waiting
@@ -417,10 +422,14 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
             cancelled_at=now,
             cancelled_by=by,
             waitlist_position=None,
+            sequence=F("sequence") + 1,
             modified=stamp,
         )
         LiveClassSession.objects.filter(pk=current.pk).update(
-            seats_taken=0, status=SessionStatus.CANCELLED.value, modified=stamp
+            seats_taken=0,
+            status=SessionStatus.CANCELLED.value,
+            sequence=F("sequence") + 1,
+            modified=stamp,
         )
         current.refresh_from_db()
         send_on_commit(session_cancelled, LiveClassSession, session=current, by=by)
