@@ -8,10 +8,10 @@ name your class in ``FLUENTORY_BOOKINGS_ADAPTER``. Never monkeypatch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model, QuerySet
 
-    from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
+    from fluentory_bookings.contrib.django.models import (
+        BookingReminder,
+        LiveClassSession,
+        OneOnOneBooking,
+    )
     from fluentory_bookings.contrib.django.notifications.messages import Notification
 
 
@@ -177,6 +181,29 @@ class DefaultBookingAdapter:
         from fluentory_bookings.contrib.django.notifications.email import send_email
 
         send_email(notification)
+
+    # --- reminders ----------------------------------------------------------------------------
+    def get_reminder_offsets(self, course: Model) -> Sequence[timedelta]:
+        """How long before a confirmed booking of ``course`` starts each reminder is due.
+
+        The default: ``FLUENTORY_BOOKINGS_REMINDER_OFFSETS`` for every course. Return ``()``
+        for a course whose students get no reminders.
+        """
+        return tuple(app_settings.REMINDER_OFFSETS)
+
+    def send_reminder(self, reminder: BookingReminder) -> None:
+        """Deliver one due reminder; raise to have it retried (see ``notifications.dispatch``).
+
+        The default makes it the ``reminder`` notification to the student, which reaches
+        :meth:`send_notification` (an e-mail from the ``fluentory_bookings/email/reminder``
+        templates, unless you route it elsewhere there). Override to treat reminders alone
+        differently.
+        """
+        from fluentory_bookings.contrib.django.notifications.messages import build, deliver
+
+        booking = reminder.booking
+        if booking is not None:  # the database guarantees one of the two
+            deliver(build("reminder", booking, booking.student))
 
 
 @lru_cache(maxsize=8)

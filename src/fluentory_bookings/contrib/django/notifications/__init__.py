@@ -1,1 +1,2 @@
-"""What the app tells people: notifications of booking events (e-mail by default) and reminders."""
+"""Reminders and notifications of booking events (e-mail by default, any channel through the
+adapter)."""

@@ -6,9 +6,10 @@ Templates, all overridable in the host's own template folders:
 - ``fluentory_bookings/email/<event>.txt``: the plain-text body;
 - ``fluentory_bookings/email/<event>.html``: the HTML body (they extend ``email/base.html``).
 
-They are rendered in the recipient's language and time zone (the adapter's
-``get_user_language`` and ``get_user_timezone``, else the site's), so every ``date`` filter
-shows the recipient's local time; ``zone_name`` names that zone. The meeting link is given
+They are rendered in the recipient's language (the adapter's ``get_user_language``, else
+``LANGUAGE_CODE``) and time zone (the adapter's ``get_user_timezone``, else the zone the session
+or availability was planned in, else ``TIME_ZONE``), so every ``date`` filter shows the
+recipient's local time; ``zone_name`` names that zone. The meeting link is given
 only for a confirmed booking, and only an https one. The attachment is an iCalendar invitation
 from the calendar builder with the feed's UID and SEQUENCE: ``METHOD:REQUEST`` for a new or
 changed booking, ``METHOD:CANCEL`` for a cancelled one.
@@ -89,7 +90,7 @@ def render_email(notification: Notification) -> EmailMultiAlternatives | None:
     if not address:
         return None
     adapter = get_adapter()
-    zone = adapter.get_user_timezone(notification.recipient) or resolve_zone(settings.TIME_ZONE)
+    zone = adapter.get_user_timezone(notification.recipient) or _booking_zone(notification)
     language = adapter.get_user_language(notification.recipient) or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(zone):
         context = email_context(notification, zone)
@@ -217,6 +218,18 @@ def _cancelled(entry: CalendarEvent, *, deleted: bool = False) -> CalendarEvent:
 
 def _calendar(entries: list[CalendarEvent], title: str, method: str) -> bytes:
     return build_calendar(entries, name=title, method=method)
+
+
+def _booking_zone(notification: Notification) -> tzinfo:
+    """For a recipient whose zone nobody knows: the zone the session or the availability was
+    planned in (the time the teacher announced), else the site's."""
+    session = notification.session
+    if session is not None:
+        planned = session.timezone
+    else:
+        slot = _related(notification.booking, "availability_slot")
+        planned = slot.timezone if slot is not None else None
+    return resolve_zone(str(planned) if planned else settings.TIME_ZONE)
 
 
 def _related(obj: Any, name: str) -> Any:

@@ -17,6 +17,10 @@ from django.utils import timezone as django_timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.notifications.reminders import (
+    drop_session_reminders,
+    move_session_reminders,
+)
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.group import (
     apply_release,
@@ -370,6 +374,8 @@ def update_session(
         decision = decide_resize(state, total, waitlist)
         promoted = apply_release(current, decision, stored, now=now, fields=fields)
         current.refresh_from_db()
+        if "starts_at" in fields:
+            move_session_reminders(current)
         send_on_commit(
             session_updated, LiveClassSession, session=current, by=by, changed=sorted(fields)
         )
@@ -432,6 +438,7 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
             modified=stamp,
         )
         current.refresh_from_db()
+        drop_session_reminders(current)
         send_on_commit(session_cancelled, LiveClassSession, session=current, by=by)
         for booking in Booking.objects.filter(pk__in=ids).order_by("pk"):
             booking.session = current

@@ -1,0 +1,20 @@
+"""Settings for worker processes the reminder tests start: the test database of the pytest
+process that started them, a file mail box, and django-tasks-db as the task backend."""
+
+import os
+from datetime import timedelta
+
+from tests.settings import *  # noqa: F403
+from tests.settings import DATABASES, INSTALLED_APPS
+
+DATABASES["default"]["NAME"] = os.environ["FLUENTORY_WORKER_DB"]
+INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ["FLUENTORY_WORKER_MAIL"]
+FLUENTORY_BOOKINGS_REMINDER_LEASE = timedelta(
+    seconds=float(os.environ.get("FLUENTORY_WORKER_LEASE", "300"))
+)
+FLUENTORY_BOOKINGS_REMINDER_BATCH = int(os.environ.get("FLUENTORY_WORKER_BATCH", "5"))
+if "FLUENTORY_WORKER_ADAPTER" in os.environ:
+    FLUENTORY_BOOKINGS_ADAPTER = os.environ["FLUENTORY_WORKER_ADAPTER"]
