@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from fluentory_bookings.contrib.django.calendar.events import (
     group_booking_event,
     one_on_one_event,
 )
-from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
+from fluentory_bookings.contrib.django.models import Booking, BookingReminder, OneOnOneBooking
+from fluentory_bookings.contrib.django.notifications.dispatch import send_due_reminders
 from fluentory_bookings.contrib.django.services import (
     approve_one_on_one,
     book_group_session,
@@ -471,3 +473,48 @@ def test_a_user_without_an_address_gets_nothing_and_the_booking_stands(
     booking = run(book_group_session, session, silent)
     assert mailoutbox == []
     assert Booking.objects.get(pk=booking.pk).status == "confirmed"
+
+
+# --- reminders (dispatched by notifications.dispatch) -----------------------------------------
+
+
+def due_reminders(booking):
+    BookingReminder.objects.filter(group_booking=booking).update(
+        remind_at=timezone.now() - timedelta(minutes=1)
+    )
+
+
+def test_a_reminder_is_a_notification_in_text_and_html_in_the_recipient_s_language(
+    settings, run, mailoutbox, session, student
+):
+    settings.FLUENTORY_BOOKINGS_ADAPTER = "tests.django.test_notifications.GermanAdapter"
+    settings.FLUENTORY_BOOKINGS_REMINDER_OFFSETS = [timedelta(hours=1)]
+    booking = run(book_group_session, session, student)
+    mailoutbox.clear()
+    due_reminders(booking)
+    assert send_due_reminders().sent == 1
+    message = only(mailoutbox, student)
+    assert message.subject == "Erinnerung: Conversation & Grammar"
+    text, html = parts(message)
+    assert "Ihre Sitzung Conversation & Grammar steht bevor." in text
+    assert LINK in text
+    assert f'href="{LINK}"' in html
+    assert invitations(message) == []
+
+
+def test_without_a_zone_of_their_own_a_student_reads_the_session_s_zone(
+    run, mailoutbox, group, teacher, student, soon
+):
+    session = create_session(
+        course=group,
+        teacher=teacher,
+        title="Tokyo",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        timezone="Asia/Tokyo",
+    )
+    run(book_group_session, session, student)
+    text, _ = parts(only(mailoutbox, student))
+    local = soon.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"{local:%H:%M}\u2013" in text
+    assert "(Asia/Tokyo)" in text

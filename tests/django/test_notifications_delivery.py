@@ -11,8 +11,10 @@ from datetime import timedelta
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
 from django.tasks import task_backends
+from django.utils import timezone
 
-from fluentory_bookings.contrib.django.models import Booking
+from fluentory_bookings.contrib.django.models import Booking, BookingReminder
+from fluentory_bookings.contrib.django.notifications.dispatch import send_due_reminders
 from fluentory_bookings.contrib.django.notifications.messages import (
     Notification,
     deliver_later,
@@ -230,3 +232,22 @@ def test_the_task_is_one_deliver_later_can_be_found_by_its_path():
     from django.utils.module_loading import import_string
 
     assert import_string(deliver_later.module_path) is deliver_later
+
+
+def test_a_due_reminder_reaches_the_host_s_channel_too(settings, run, mailoutbox, session, student):
+    settings.FLUENTORY_BOOKINGS_ADAPTER = (
+        "tests.django.test_notifications_delivery.RecordingAdapter"
+    )
+    settings.FLUENTORY_BOOKINGS_REMINDER_OFFSETS = [timedelta(hours=1)]
+    seat = run(book_group_session, session, student)
+    RecordingAdapter.sent = []
+    BookingReminder.objects.update(remind_at=timezone.now() - timedelta(minutes=1))
+    assert send_due_reminders().sent == 1
+    [notification] = RecordingAdapter.sent
+    assert (notification.event, notification.recipient, notification.booking.pk) == (
+        "reminder",
+        student,
+        seat.pk,
+    )
+    assert mailoutbox == []
+    assert BookingReminder.objects.get().sent_at is not None
