@@ -9,11 +9,12 @@ import smtplib
 from datetime import timedelta
 
 import pytest
+from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
 from django.tasks import task_backends
 from django.utils import timezone
 
-from fluentory_bookings.contrib.django.models import Booking, BookingReminder
+from fluentory_bookings.contrib.django.models import Booking, BookingReminder, LiveClassSession
 from fluentory_bookings.contrib.django.notifications.dispatch import send_due_reminders
 from fluentory_bookings.contrib.django.notifications.messages import (
     Notification,
@@ -24,6 +25,7 @@ from fluentory_bookings.contrib.django.services import (
     book_group_session,
     cancel_group_booking,
     create_session,
+    update_session,
 )
 from fluentory_bookings.core.errors import InvalidInput
 from tests.django.conftest import ClockAdapter
@@ -94,6 +96,34 @@ def test_a_failing_mail_server_neither_breaks_nor_rolls_back_the_booking(
     assert len(failures) == 4  # confirmed, waitlisted, cancelled, promoted
     assert all(r.exc_info and r.exc_info[0] is smtplib.SMTPException for r in failures)
     assert "group_confirmed" in failures[0].getMessage()
+
+
+class OneBadAddressBackend(locmem.EmailBackend):
+    """Delivers like locmem, but the server refuses one recipient."""
+
+    def send_messages(self, messages):
+        if any("student@example.com" in m.to for m in messages):
+            raise smtplib.SMTPRecipientsRefused({"student@example.com": (550, b"no such user")})
+        return super().send_messages(messages)
+
+
+def test_one_recipient_s_failure_does_not_keep_the_others_from_hearing(
+    settings, caplog, run, mailoutbox, session, student, other, teacher
+):
+    run(update_session, session, teacher, total_seats=2)
+    run(book_group_session, session, student)  # first in line for the session's news
+    run(book_group_session, session, other)
+    settings.EMAIL_BACKEND = "tests.django.test_notifications_delivery.OneBadAddressBackend"
+    mailoutbox.clear()
+    later = session.starts_at + timedelta(hours=1)
+    with caplog.at_level(logging.ERROR, logger=LOGGER):
+        run(update_session, session, teacher, starts_at=later, ends_at=later + timedelta(hours=1))
+    assert [m.subject for m in mailoutbox] == ["Changed: Listening"]
+    assert to(mailoutbox, other) == mailoutbox
+    assert [r.exc_info[0] for r in caplog.records if r.name == LOGGER] == [
+        smtplib.SMTPRecipientsRefused
+    ]
+    assert LiveClassSession.objects.get(pk=session.pk).starts_at == later
 
 
 class RecordingAdapter(ClockAdapter):
