@@ -519,3 +519,44 @@ def test_without_a_zone_of_their_own_a_student_reads_the_session_s_zone(
     local = soon.astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{local:%H:%M}\u2013" in text
     assert "(Asia/Tokyo)" in text
+
+
+# --- a weekly series is one request ----------------------------------------------------------
+
+
+def weekly(teacher, course):
+    first = day(3)
+    return set_availability(
+        teacher,
+        course=course,
+        timezone="UTC",
+        kind="weekly",
+        start_date=first,
+        weekdays=[first.weekday()],
+        start_time=time(9),
+        end_time=time(10),
+    )
+
+
+def test_a_series_request_is_one_e_mail_to_the_teacher_listing_every_lesson(
+    run, mailoutbox, lessons, teacher, student
+):
+    series = run(request_one_on_one, weekly(teacher, lessons), student, at(day(3), 9), weeks=3)
+    message = only(mailoutbox, teacher)
+    text, html = parts(message)
+    assert "All lessons of this weekly series:" in text
+    for lesson in series:
+        assert f"{lesson.starts_at:%a %-d %b %Y, %H:%M}" in text
+        assert f'<time datetime="{lesson.starts_at.isoformat()}">' in html
+    assert invitations(message) == []
+
+
+def test_a_series_booked_without_approval_invites_to_each_lesson_in_one_e_mail(
+    run, mailoutbox, make_course, teacher, student
+):
+    course = make_course("one_on_one", teacher=teacher, students=[student])
+    series = run(request_one_on_one, weekly(teacher, course), student, at(day(3), 9), weeks=3)
+    for person in (student, teacher):
+        got = invitations(only(mailoutbox, person))
+        assert [m for m, _ in got] == ["REQUEST"] * 3
+        assert [str(e["UID"]) for _, e in got] == [one_on_one_event(b).uid for b in series]

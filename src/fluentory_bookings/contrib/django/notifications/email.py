@@ -142,6 +142,8 @@ def email_context(notification: Notification, zone: tzinfo) -> dict[str, Any]:
         "page_url": _page_url(notification),
         "reason": getattr(booking, "decision_reason", ""),
     }
+    if notification.context.get("series"):
+        context["lessons"] = _series(booking)
     previous = notification.context.get("previous_booking")
     if previous is not None:
         context["previous"] = Booking.objects.select_related("session").filter(pk=previous).first()
@@ -183,11 +185,17 @@ def _invitations(notification: Notification, title: str) -> list[tuple[str, byte
     event, booking = notification.event, notification.booking
     found: list[tuple[str, bytes, str]] = []
     if event in _REQUEST and booking.status in _CONFIRMED:
-        entry = _calendar_event(booking)
-        if entry.status == "CANCELLED":  # changed again since: say what holds now
-            found.append(("cancel.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
-        else:
-            found.append(("invite.ics", _calendar([entry], title, "REQUEST"), "REQUEST"))
+        # One invitation per lesson of a series: an iTIP message carries one UID.
+        lessons = _series(booking) if notification.context.get("series") else [booking]
+        for n, lesson in enumerate(lessons, start=1):
+            entry = _calendar_event(lesson)
+            suffix = f"-{n}" if len(lessons) > 1 else ""
+            if entry.status == "CANCELLED":  # changed again since: say what holds now
+                found.append((f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
+            else:
+                found.append(
+                    (f"invite{suffix}.ics", _calendar([entry], title, "REQUEST"), "REQUEST")
+                )
     if event in _CANCEL:
         entry = _cancelled(
             _calendar_event(booking), deleted=bool(notification.context.get("deleted"))
@@ -200,6 +208,19 @@ def _invitations(notification: Notification, title: str) -> list[tuple[str, byte
             entry = _cancelled(_calendar_event(old))
             found.append(("cancel.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
     return found
+
+
+def _series(booking: Booking | OneOnOneBooking) -> list[OneOnOneBooking]:
+    """The lessons of the weekly series ``booking`` was requested with, in time order."""
+    if not isinstance(booking, OneOnOneBooking) or booking.series_id is None:
+        return []
+    return list(
+        OneOnOneBooking.objects.filter(
+            series_id=booking.series_id, requested_at=booking.requested_at
+        )
+        .select_related("course", "student", "teacher", "availability_slot")
+        .order_by("starts_at", "pk")
+    )
 
 
 def _calendar_event(booking: Booking | OneOnOneBooking) -> CalendarEvent:

@@ -128,10 +128,31 @@ def session_changed(sender: type, session: LiveClassSession, by: Any = None, **k
 
 @_connect(signals.one_on_one_requested)
 def one_on_one_requested(sender: type, booking: OneOnOneBooking, **kwargs: Any) -> None:
+    # A weekly series is one request: one e-mail each, from its first lesson, listing them all.
+    series = booking.series_id is not None
+    if series and _first_of_series(booking) != booking.pk:
+        return
     needs_approval = booking.status == OneOnOneStatus.PENDING.value
-    notify("one_on_one_requested", booking, booking.teacher, needs_approval=needs_approval)
+    notify(
+        "one_on_one_requested",
+        booking,
+        booking.teacher,
+        needs_approval=needs_approval,
+        series=series,
+    )
     if not needs_approval:
-        notify("one_on_one_confirmed", booking, booking.student)
+        notify("one_on_one_confirmed", booking, booking.student, series=series)
+
+
+def _first_of_series(booking: OneOnOneBooking) -> Any:
+    return (
+        OneOnOneBooking.objects.filter(
+            series_id=booking.series_id, requested_at=booking.requested_at
+        )
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 @_connect(signals.one_on_one_approved)
