@@ -560,3 +560,19 @@ def test_a_series_booked_without_approval_invites_to_each_lesson_in_one_e_mail(
         got = invitations(only(mailoutbox, person))
         assert [m for m, _ in got] == ["REQUEST"] * 3
         assert [str(e["UID"]) for _, e in got] == [one_on_one_event(b).uid for b in series]
+
+
+def test_cancelling_the_rest_of_a_series_is_one_e_mail_each_with_a_cancel_per_lesson(
+    run, mailoutbox, make_course, teacher, student
+):
+    course = make_course("one_on_one", teacher=teacher, students=[student])
+    series = run(request_one_on_one, weekly(teacher, course), student, at(day(3), 9), weeks=3)
+    mailoutbox.clear()
+    run(cancel_one_on_one, series[1], student, scope="following")
+    for person in (student, teacher):
+        message = only(mailoutbox, person)
+        assert "The lessons of this weekly series that are cancelled:" in message.body
+        assert f"{series[0].starts_at:%a %-d %b %Y, %H:%M}" not in message.body  # it stays
+        got = invitations(message)
+        assert [m for m, _ in got] == ["CANCEL", "CANCEL"]
+        assert [str(e["UID"]) for _, e in got] == [one_on_one_event(b).uid for b in series[1:]]

@@ -197,10 +197,12 @@ def _invitations(notification: Notification, title: str) -> list[tuple[str, byte
                     (f"invite{suffix}.ics", _calendar([entry], title, "REQUEST"), "REQUEST")
                 )
     if event in _CANCEL:
-        entry = _cancelled(
-            _calendar_event(booking), deleted=bool(notification.context.get("deleted"))
-        )
-        found.append(("cancel.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
+        deleted = bool(notification.context.get("deleted"))
+        lessons = _series(booking) if notification.context.get("series") else [booking]
+        for n, lesson in enumerate(lessons, start=1):
+            entry = _cancelled(_calendar_event(lesson), deleted=deleted)
+            suffix = f"-{n}" if len(lessons) > 1 else ""
+            found.append((f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
     previous = notification.context.get("previous_booking")
     if event == "group_rescheduled" and previous is not None:
         old = Booking.objects.select_related("session").filter(pk=previous).first()
@@ -211,13 +213,17 @@ def _invitations(notification: Notification, title: str) -> list[tuple[str, byte
 
 
 def _series(booking: Booking | OneOnOneBooking) -> list[OneOnOneBooking]:
-    """The lessons of the weekly series ``booking`` was requested with, in time order."""
+    """The lessons of ``booking``'s weekly series that this notification is about, in time
+    order: those cancelled with it, or else those requested with it."""
     if not isinstance(booking, OneOnOneBooking) or booking.series_id is None:
         return []
+    together = (
+        {"status": OneOnOneStatus.CANCELLED.value, "decided_at": booking.decided_at}
+        if booking.status == OneOnOneStatus.CANCELLED.value
+        else {"requested_at": booking.requested_at}
+    )
     return list(
-        OneOnOneBooking.objects.filter(
-            series_id=booking.series_id, requested_at=booking.requested_at
-        )
+        OneOnOneBooking.objects.filter(series_id=booking.series_id, **together)
         .select_related("course", "student", "teacher", "availability_slot")
         .order_by("starts_at", "pk")
     )

@@ -80,7 +80,9 @@ class Notification:
     ``context`` holds what the booking row does not say (JSON values only, so that a task can
     carry it): ``by`` (the acting role: ``"student"``, ``"teacher"``, ``"staff"`` or ``None``),
     ``previous_booking`` (the id of the booking a reschedule replaced), ``previous_link``,
-    ``changed`` (the session fields that changed).
+    ``changed`` (the session fields that changed), ``needs_approval`` (a 1:1 request),
+    ``series`` (it stands for the lessons of a weekly series requested or cancelled together),
+    ``deleted`` (the booking row is gone).
     """
 
     event: str

@@ -175,6 +175,10 @@ def one_on_one_cancelled(
     sender: type, booking: OneOnOneBooking, by: Any = None, **kwargs: Any
 ) -> None:
     deleted = by is None  # the row is gone; maybe one of the two accounts with it
+    # Cancelling "this and the following" lessons of a series is one act: one e-mail each.
+    series = not deleted and booking.series_id is not None
+    if series and _first_cancelled_together(booking) != booking.pk:
+        return
     role = _role(by, booking, booking.teacher_id)
     for pk in (booking.student_id, booking.teacher_id):
         person = _user(pk)
@@ -186,7 +190,21 @@ def one_on_one_cancelled(
                 stored=not deleted,
                 by=role,
                 deleted=deleted,
+                series=series,
             )
+
+
+def _first_cancelled_together(booking: OneOnOneBooking) -> Any:
+    return (
+        OneOnOneBooking.objects.filter(
+            series_id=booking.series_id,
+            status=OneOnOneStatus.CANCELLED.value,
+            decided_at=booking.decided_at,
+        )
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 @_connect(signals.one_on_one_meeting_link_changed)
