@@ -576,3 +576,16 @@ def test_cancelling_the_rest_of_a_series_is_one_e_mail_each_with_a_cancel_per_le
         got = invitations(message)
         assert [m for m, _ in got] == ["CANCEL", "CANCEL"]
         assert [str(e["UID"]) for _, e in got] == [one_on_one_event(b).uid for b in series[1:]]
+
+
+def test_a_student_s_deleted_account_tells_the_teacher_of_the_lost_lesson(
+    run, mailoutbox, window, student, teacher
+):
+    [lesson] = run(request_one_on_one, window, student, at(day(3), 9))
+    run(approve_one_on_one, lesson, teacher)
+    mailoutbox.clear()
+    run(student.delete)
+    message = only(mailoutbox, teacher)
+    assert message.subject == f"Lesson cancelled: {window.course}"
+    assert "This 1:1 lesson has been cancelled." in message.body
+    assert to(mailoutbox, student) == []

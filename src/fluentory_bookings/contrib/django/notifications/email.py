@@ -181,7 +181,18 @@ def _page_url(notification: Notification) -> str | None:
 
 
 def _invitations(notification: Notification, title: str) -> list[tuple[str, bytes, str]]:
-    """The .ics attachments: ``(filename, bytes, method)``."""
+    """The .ics attachments: ``(filename, bytes, method)``.
+
+    None when a row the event is built from is gone (a lesson deleted with its student's
+    account): the teacher is still told, without an invitation.
+    """
+    try:
+        return _build_invitations(notification, title)
+    except ObjectDoesNotExist:
+        return []
+
+
+def _build_invitations(notification: Notification, title: str) -> list[tuple[str, bytes, str]]:
     event, booking = notification.event, notification.booking
     found: list[tuple[str, bytes, str]] = []
     if event in _REQUEST and booking.status in _CONFIRMED:
