@@ -191,12 +191,33 @@ def test_a_vtimezone_covers_the_years_of_its_events():
         [event(start=start, length=timedelta(hours=2), zone="Europe/Berlin")], name="x"
     )
     berlin = parse(body).walk("VTIMEZONE")[0]
-    starts = sorted(o["DTSTART"].dt for o in berlin.walk() if o.name in ("STANDARD", "DAYLIGHT"))
-    assert starts[0] == datetime(2027, 1, 1)
-    # The next year's changes are there too (as RDATEs of the same observances).
-    assert "RDATE:20280326T030000" in body.decode()
-    assert "RDATE:20281029T030000" in body.decode()
+    onsets = sorted(
+        (o["DTSTART"].dt, o.name, o["TZOFFSETFROM"].td, o["TZOFFSETTO"].td)
+        for o in berlin.walk()
+        if o.name in ("STANDARD", "DAYLIGHT")
+    )
+    hour = timedelta(hours=1)
+    # Each change of both years is its own observance (no RDATE: ical.js 2.2 ignores them), its
+    # onset the local time before the change, as RFC 5545 writes it.
+    assert onsets == [
+        (datetime(2026, 12, 31, 1), "STANDARD", hour, hour),
+        (datetime(2027, 3, 28, 2), "DAYLIGHT", hour, 2 * hour),
+        (datetime(2027, 10, 31, 3), "STANDARD", 2 * hour, hour),
+        (datetime(2028, 3, 26, 2), "DAYLIGHT", hour, 2 * hour),
+        (datetime(2028, 10, 29, 3), "STANDARD", 2 * hour, hour),
+    ]
+    assert b"RDATE" not in body
     assert instants(body)["e1@test"] == (start, start + timedelta(hours=2))
+
+
+def test_lord_howe_half_hour_changes_are_in_its_vtimezone():
+    body = build_calendar(
+        [event(start=CASES["lh@t"][0], zone="Australia/Lord_Howe")], name="x"
+    ).decode()
+    assert (
+        "DTSTART:20270404T020000\r\nTZNAME:+1030\r\nTZOFFSETFROM:+1100\r\nTZOFFSETTO:+1030" in body
+    )
+    assert "DTSTART:20271003T020000\r\nTZNAME:+11\r\nTZOFFSETFROM:+1030\r\nTZOFFSETTO:+1100" in body
 
 
 def test_utc_zone_needs_no_vtimezone():
@@ -355,6 +376,12 @@ def test_same_wall_clock_in_one_zone_compares_as_instants():
 def test_bad_calendar_arguments_are_refused(kwargs):
     with pytest.raises(InvalidInput):
         build_calendar([event()], **kwargs)
+
+
+def test_two_events_with_one_uid_are_refused():
+    with pytest.raises(InvalidInput) as caught:
+        build_calendar([event("same@t"), event("same@t", summary="other")], name="x")
+    assert caught.value.field == "events"
 
 
 def test_only_calendar_events_are_accepted():

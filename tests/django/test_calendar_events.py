@@ -321,3 +321,71 @@ def test_a_session_at_a_berlin_fold_is_written_in_utc(people, course, clock):
     assert_instants_match(calendar, {str(vevent["UID"]): (s.starts_at, s.ends_at)})
     assert LiveClassSession.objects.get(pk=s.pk).starts_at == first_pass
     assert Booking.objects.filter(session=s).count() == 1
+
+
+def test_event_text_follows_the_active_language(people, course, soon):
+    from django.utils import translation
+
+    anna, ben, cleo = people["anna"], people["ben"], people["cleo"]
+    s = session(course, anna, soon)
+    book_group_session(s, cleo)
+    book_group_session(s, ben)  # waitlisted
+    with translation.override("de"):
+        (event,) = student_events(ben, now=soon)
+    assert event.summary == "Warteliste: Conversation; B1"
+    assert event.description.startswith(f"Kurs: {course}\nLehrkraft: Anna Schmidt\nZeitzone: ")
+
+
+def test_a_weekly_series_across_both_berlin_changes_reads_back_as_booked(
+    people, lessons_course, clock
+):
+    """Real rows: a weekly 10:00 Berlin series across the March and the October change, in the
+    student's and the teacher's feed, each lesson at its stored instant and 50 minutes long."""
+    from datetime import date
+
+    anna, ben = people["anna"], people["ben"]
+    for first, now in (
+        (date(2027, 3, 14), datetime(2027, 3, 1, tzinfo=UTC)),
+        (date(2027, 10, 17), datetime(2027, 10, 1, tzinfo=UTC)),
+    ):
+        clock(now)
+        av = set_availability(
+            anna, course=lessons_course, timezone="Europe/Berlin", kind="weekly",
+            start_date=first, start_time=time(10), end_time=time(12), weekdays=[6],
+            slot_minutes=50,
+        )  # fmt: skip
+        request_one_on_one(av, ben, at(first, 10, tz=BERLIN), weeks=4)
+    rows = list(OneOnOneBooking.objects.filter(student=ben).order_by("starts_at"))
+    assert len(rows) == 8
+    # 10:00 local every week: 09:00 UTC in winter, 08:00 UTC in summer.
+    assert sorted({r.starts_at.astimezone(UTC).hour for r in rows}) == [8, 9]
+    expected = {event_uid("lesson", r.pk): (r.starts_at, r.ends_at) for r in rows}
+    now = datetime(2027, 3, 1, tzinfo=UTC)  # the window reaches a year ahead
+    for events in (student_events(ben, now=now), teacher_events(anna, now=now)):
+        calendar = feed(events)
+        assert_instants_match(calendar, expected)
+        assert b"RRULE" not in calendar.to_ical()
+        for vevent in calendar.walk("VEVENT"):
+            assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
+            assert vevent["DTSTART"].dt.hour == 10
+            assert vevent["DTEND"].dt - vevent["DTSTART"].dt == timedelta(minutes=50)
+
+
+def test_hostile_rows_cannot_inject_into_a_feed(people, course, soon):
+    """A title written through the service and a link written around it (straight into the
+    table) stay text, and the link is left out."""
+    anna, ben = people["anna"], people["ben"]
+    title = "Grammar;: a,b\r\n BEGIN:VEVENT\r\nUID:evil"
+    s = session(course, anna, soon, seats=3, title=title)
+    book_group_session(s, ben)
+    LiveClassSession.objects.filter(pk=s.pk).update(meeting_link="javascript:alert(1)")
+    for events in (student_events(ben, now=soon), teacher_events(anna, now=soon)):
+        body = build_calendar(events, name=title)
+        calendar = Calendar.from_ical(body)
+        (vevent,) = calendar.walk("VEVENT")
+        stored = LiveClassSession.objects.get(pk=s.pk).title
+        assert str(vevent["SUMMARY"]) == stored.replace("\r\n", "\n")  # one kind of newline
+        assert "BEGIN:VEVENT" in str(vevent["SUMMARY"])
+        assert b"javascript" not in body
+        assert "URL" not in vevent
+        assert "LOCATION" not in vevent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -212,3 +214,34 @@ def _isolation_name(value: object) -> str | None:
     except (ValueError, TypeError):
         return None
     return level.name if level.name in _LEVELS else None
+
+
+# A host name's characters: the UID's right-hand side is published in every event.
+_UID_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,200}[A-Za-z0-9])?")
+
+
+@checks.register(TAG)
+def check_calendar(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The feed window and the UID domain (calendar/events.py), checked before any feed is."""
+    errors: list[checks.CheckMessage] = []
+    for name, least in (("FEED_PAST", timedelta(0)), ("FEED_FUTURE", timedelta(days=1))):
+        value = getattr(app_settings, name)
+        if not isinstance(value, timedelta) or value < least:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} must be a datetime.timedelta of at least {least}, "
+                    f"not {value!r}.",
+                    id="fluentory_bookings.E007",
+                )
+            )
+    domain = app_settings.CALENDAR_UID_DOMAIN
+    if domain is not None and (not isinstance(domain, str) or not _UID_DOMAIN.fullmatch(domain)):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}CALENDAR_UID_DOMAIN must be a domain name such as "
+                f'"lms.example.org", not {domain!r}.',
+                hint="It becomes the part after @ of every calendar event's UID.",
+                id="fluentory_bookings.E007",
+            )
+        )
+    return errors

@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration, vText
+from icalendar import Calendar, Event, vCategory, vDDDTypes, vDuration, vText
 
 from fluentory_bookings.core.errors import BookingError, InvalidInput
 from fluentory_bookings.core.links import validate_meeting_link
@@ -145,14 +145,66 @@ def _local_zone(event: CalendarEvent) -> ZoneInfo | None:
 
 @lru_cache(maxsize=256)
 def _timezone(key: str, first_year: int, last_year: int) -> bytes:
-    """The VTIMEZONE of ``key`` for whole years: only the transitions the events can meet.
+    """The VTIMEZONE of ``key`` for whole years: one observance per offset change, no RDATE.
 
-    Whole years keep it the same from one day to the next, so it does not churn the feed.
+    Written by hand rather than with ``Timezone.from_tzinfo``: for more than one year that
+    lists later changes as RDATEs, which ical.js 2.2 ignores (it read every summer time of a
+    two-year Berlin calendar an hour off), and it dates a spring change at the local time
+    after it, where RFC 5545 uses the time before it (TZOFFSETFROM). Whole years keep the
+    block the same from one day to the next, so it does not churn the feed.
     """
-    component = Timezone.from_tzinfo(
-        ZoneInfo(key), first_date=date(first_year, 1, 1), last_date=date(last_year, 12, 31)
-    )
-    return component.to_ical()
+    zone = ZoneInfo(key)
+    # From before local New Year of the first year anywhere to after the last year ends.
+    moment = datetime(first_year - 1, 12, 31, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 2, tzinfo=UTC)
+    offset = _offset(zone, moment)
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{key}"]
+    lines += _observance(zone, moment, offset, offset)
+    while moment < end:
+        step = moment + timedelta(days=1)
+        if _offset(zone, step) != offset:
+            low, high = moment, step
+            while high - low > timedelta(seconds=1):  # the first second of the new offset
+                middle = low + (high - low) // 2
+                if _offset(zone, middle) == offset:
+                    low = middle
+                else:
+                    high = middle
+            new = _offset(zone, high)
+            lines += _observance(zone, high, offset, new)
+            offset = new
+        moment = step
+    lines.append("END:VTIMEZONE")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def _offset(zone: ZoneInfo, instant: datetime) -> tuple[timedelta, str]:
+    local = instant.astimezone(zone)
+    return local.utcoffset() or timedelta(0), local.tzname() or ""
+
+
+def _observance(
+    zone: ZoneInfo, onset: datetime, before: tuple[timedelta, str], after: tuple[timedelta, str]
+) -> list[str]:
+    kind = "DAYLIGHT" if onset.astimezone(zone).dst() else "STANDARD"
+    # RFC 5545 3.6.5: the onset is a local time read with the offset in force before it.
+    local = (onset + before[0]).replace(tzinfo=None)
+    return [
+        f"BEGIN:{kind}",
+        f"DTSTART:{local:%Y%m%dT%H%M%S}",
+        f"TZNAME:{vText(after[1]).to_ical().decode()}",
+        f"TZOFFSETFROM:{_utc_offset(before[0])}",
+        f"TZOFFSETTO:{_utc_offset(after[0])}",
+        f"END:{kind}",
+    ]
+
+
+def _utc_offset(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{seconds:02d}" if seconds else "")
 
 
 def _utc(value: datetime) -> vDDDTypes:
@@ -206,7 +258,8 @@ def build_calendar(
 
     Raises:
         InvalidInput: ``name`` is not a string, ``method`` is not one of the above, ``refresh``
-            is not a positive timedelta, or an item of ``events`` is not a ``CalendarEvent``.
+            is not a positive timedelta, an item of ``events`` is not a ``CalendarEvent``, or
+            two share a UID.
     """
     if not isinstance(name, str):
         raise InvalidInput("name must be a string", field="name")
@@ -218,6 +271,9 @@ def build_calendar(
     for item in items:
         if not isinstance(item, CalendarEvent):
             raise InvalidInput("events must be CalendarEvent values", field="events")
+    if len({item.uid for item in items}) != len(items):
+        # Clients keep one event per UID, and which one they keep differs.
+        raise InvalidInput("two events share a UID", field="events")
     items.sort(key=lambda e: (e.start.astimezone(UTC), e.uid))
 
     calendar = Calendar()
@@ -242,7 +298,7 @@ def build_calendar(
             years[zone.key] = (min(low, first), max(high, last))
         calendar.add_component(_event(item, zone))
 
-    body = calendar.to_ical()
+    body: bytes = calendar.to_ical()
     if not years:
         return body
     # VTIMEZONEs go first, as RFC 5545 examples and most readers expect: splice them in after
