@@ -7,7 +7,7 @@ import io
 import os
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,6 +22,7 @@ from fluentory_bookings.contrib.django.notifications.dispatch import (
 )
 from fluentory_bookings.contrib.django.services import book_group_session, create_session
 from fluentory_bookings.core.errors import InvalidInput
+from tests.django.when import BERLIN
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +263,50 @@ def test_the_admin_lists_failed_reminders(booked, admin_client):
     ).content.decode()
     assert "SMTPException: mail server down" in page
     assert page.count('class="action-select"') == 1
+
+
+def test_the_student_s_own_zone_wins_and_follows_dst(booked):
+    """A session on the Sunday of the EU's autumn change (UTC 12:00): 13:00 in Berlin, but the
+    New York student (still on EDT that day, UTC-4) reads 08:00 and their zone's name."""
+    from datetime import datetime
+
+    from lms.models import UserProfile
+
+    [booking] = booked(1)
+    UserProfile.objects.create(user=booking.student, timezone="America/New_York")
+    start = datetime(2027, 10, 31, 12, 0, tzinfo=UTC)
+    LiveClassSession.objects.filter(pk=booked.session.pk).update(
+        starts_at=start, ends_at=start + H1
+    )
+    due_now(booking)
+    assert send_due_reminders().sent == 1
+    body = mail.outbox[0].body
+    assert "Sunday, 31 October 2027, 08:00 (America/New_York)" in body
+    assert "(America/New_York)" in mail.outbox[0].subject
+
+
+def test_a_lesson_s_reminder_is_sent_in_the_availability_s_zone(
+    teacher, make_user, make_course, settings
+):
+    settings.FLUENTORY_BOOKINGS_REMINDER_OFFSETS = [H1]
+    from fluentory_bookings.contrib.django.services import request_one_on_one
+    from tests.django.test_one_on_one import publish
+    from tests.django.when import at, day
+
+    student = make_user("lesson-student", email="lesson@example.com")
+    course = make_course("one_on_one", teacher=teacher, students=[student])
+    [lesson] = request_one_on_one(
+        publish(teacher, course, tz="Europe/Berlin"), student, at(day(3), 9, tz=BERLIN)
+    )
+    BookingReminder.objects.filter(one_on_one_booking=lesson).update(
+        remind_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert send_due_reminders().sent == 1
+    assert [m.to for m in mail.outbox] == [["lesson@example.com"]]
+    assert "09:00 (Europe/Berlin)" in mail.outbox[0].body
+    assert BookingReminder.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_the_admin_offers_no_way_to_add_a_reminder(admin_client):
+    response = admin_client.get("/admin/fluentory_bookings/bookingreminder/add/")
+    assert response.status_code == 403

@@ -485,3 +485,6 @@ class BookingReminderAdmin(ScalableAdmin):
     # that every reminder write pays for.
     ordering = ["-pk"]
     sortable_by: list[str] = []
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a reminder exists because a booking was confirmed, never by hand

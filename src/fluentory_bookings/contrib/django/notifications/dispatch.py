@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Q
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatched", "PeriodicWork", "run_periodic_work", "send_due_reminders"]
 
+_FETCH_PEERS = getattr(models, "FETCH_PEERS", None)
 _MAX_ERROR = 2000
 _STALE = "not sent: the booking was no longer upcoming when the reminder fell due"
 
@@ -187,17 +188,19 @@ def _claim(now: datetime, lease: timedelta, size: int) -> list[BookingReminder]:
     ids = claim()
     if not ids:
         return []
+    rows = BookingReminder.objects.using(alias).filter(pk__in=ids)
+    if _FETCH_PEERS is not None:
+        # Django >= 6.1: whatever the adapter reads off a reminder's booking or student (a
+        # profile for the zone, say) is loaded for the whole batch at once, not once per row.
+        rows = rows.fetch_mode(_FETCH_PEERS)
     return list(
-        BookingReminder.objects.using(alias)
-        .filter(pk__in=ids)
-        .select_related(
+        rows.select_related(
             "group_booking__student",
             "group_booking__session__course",
             "one_on_one_booking__student",
             "one_on_one_booking__course",
             "one_on_one_booking__availability_slot",
-        )
-        .order_by("remind_at", "pk")
+        ).order_by("remind_at", "pk")
     )
 
 
