@@ -495,7 +495,8 @@ def test_a_reminder_is_a_notification_in_text_and_html_in_the_recipient_s_langua
     due_reminders(booking)
     assert send_due_reminders().sent == 1
     message = only(mailoutbox, student)
-    assert message.subject == "Erinnerung: Conversation & Grammar"
+    assert message.subject.startswith("Erinnerung: Conversation & Grammar, ")
+    assert message.subject.endswith(" (UTC)")
     text, html = parts(message)
     assert "Ihre Sitzung Conversation & Grammar steht bevor." in text
     assert LINK in text
