@@ -590,3 +590,22 @@ def test_a_student_s_deleted_account_tells_the_teacher_of_the_lost_lesson(
     assert message.subject == f"Lesson cancelled: {window.course}"
     assert "This 1:1 lesson has been cancelled." in message.body
     assert to(mailoutbox, student) == []
+
+
+def test_a_deleted_seat_is_told_to_its_student_unless_the_account_went_with_it(
+    run, mailoutbox, session, student, other
+):
+    seat = run(book_group_session, session, student)
+    confirmed = int(invitations(only(mailoutbox, student))[0][1]["SEQUENCE"])
+    mailoutbox.clear()
+    run(Booking.objects.get(pk=seat.pk).delete)
+    message = only(mailoutbox, student)
+    assert "Your booking for Conversation & Grammar was cancelled." in message.body
+    [(method, event)] = invitations(message)
+    assert method == "CANCEL"
+    assert int(event["SEQUENCE"]) > confirmed
+
+    run(book_group_session, session, other)
+    mailoutbox.clear()
+    run(other.delete)
+    assert mailoutbox == []

@@ -38,7 +38,15 @@ if TYPE_CHECKING:
 
     from fluentory_bookings.contrib.django.models import LiveClassSession
 
-__all__ = ["EVENTS", "Notification", "deliver", "deliver_later", "notify"]
+__all__ = [
+    "EVENTS",
+    "Notification",
+    "build",
+    "deliver",
+    "deliver_later",
+    "deliver_safely",
+    "notify",
+]
 
 logger = logging.getLogger("fluentory_bookings.notifications")
 
