@@ -99,7 +99,8 @@ def send_due_reminders(
     ``send_reminder``, each exactly once whatever the number of workers.
 
     Due: not sent, not failed, ``remind_at`` reached, lease free (never claimed, or its lease or
-    back-off over), and its booking still confirmed and not started (its session live).
+    back-off over). A due reminder whose booking is no longer confirmed and upcoming (its
+    session live) is not sent but recorded as failed (``skipped`` in the report).
 
     Raises:
         InvalidInput: ``limit`` is not a positive ``int`` or ``lease`` not a positive
@@ -113,12 +114,10 @@ def send_due_reminders(
     adapter = get_adapter()
     fixed = require_aware(now, "now") if now is not None else None
     batch = max(1, int(app_settings.REMINDER_BATCH))
-    sent = retrying = failed = 0
-    skipped = _skip_stale(fixed or adapter.now())
-    while limit is None or sent + retrying + failed < limit:
-        size = batch if limit is None else min(batch, limit - sent - retrying - failed)
-        at = fixed or adapter.now()
-        claimed = _claim(at, lease, size)
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    while limit is None or sum(counts.values()) < limit:
+        size = batch if limit is None else min(batch, limit - sum(counts.values()))
+        claimed = _claim(fixed or adapter.now(), lease, size)
         if not claimed:
             break
         deadline = time.monotonic() + lease.total_seconds()
@@ -126,11 +125,8 @@ def send_due_reminders(
             if time.monotonic() >= deadline:
                 # Our lease is over: another worker may hold these rows now. Leave them.
                 break
-            outcome = _send(reminder, fixed)
-            sent += outcome == "sent"
-            retrying += outcome == "retrying"
-            failed += outcome == "failed"
-    return Dispatched(sent, retrying, failed, skipped)
+            counts[_send(reminder, fixed)] += 1
+    return Dispatched(**counts)
 
 
 # --- internals ----------------------------------------------------------------------------------
@@ -142,14 +138,20 @@ def _due(now: datetime) -> Q:
     )
 
 
-def _upcoming(now: datetime) -> Q:
-    return Q(
-        group_booking__status=SeatStatus.CONFIRMED.value,
-        group_booking__session__starts_at__gt=now,
-        group_booking__session__status__in=LIVE_SESSION_VALUES,
-    ) | Q(
-        one_on_one_booking__status=OneOnOneStatus.CONFIRMED.value,
-        one_on_one_booking__starts_at__gt=now,
+def _upcoming(reminder: BookingReminder, now: datetime) -> bool:
+    """Whether the reminder's booking is still confirmed and not started (its session live)."""
+    group, lesson = reminder.group_booking, reminder.one_on_one_booking
+    if group is not None:
+        session = group.session
+        return (
+            group.status == SeatStatus.CONFIRMED.value
+            and session.status in LIVE_SESSION_VALUES
+            and session.starts_at > now
+        )
+    return (
+        lesson is not None
+        and lesson.status == OneOnOneStatus.CONFIRMED.value
+        and lesson.starts_at > now
     )
 
 
@@ -167,7 +169,9 @@ def _claim(now: datetime, lease: timedelta, size: int) -> list[BookingReminder]:
     @use_case
     def claim() -> list[int]:
         with transaction.atomic(using=alias):
-            rows = BookingReminder.objects.using(alias).filter(_due(now) & _upcoming(now))
+            # Only this table's columns: an index range in remind_at order, read up to the
+            # batch size whatever the number of due rows. Bookings are checked once loaded.
+            rows = BookingReminder.objects.using(alias).filter(_due(now))
             if skip_locked:
                 rows = rows.select_for_update(skip_locked=True, of=("self",))
             ids = list(rows.order_by("remind_at", "pk").values_list("pk", flat=True)[:size])
@@ -209,6 +213,13 @@ def _send(reminder: BookingReminder, fixed: datetime | None) -> str:
     mine = BookingReminder.objects.using(_alias()).filter(
         pk=reminder.pk, sent_at__isnull=True, claimed_until=reminder.claimed_until
     )
+    now = fixed or adapter.now()
+    if not _upcoming(reminder, now):
+        # The services drop the reminders of bookings that end, so this booking started before
+        # any worker ran, or was changed around the services: recorded, so the admin shows
+        # every reminder that never went out.
+        mine.update(failed_at=now, last_error=_STALE, claimed_until=None)
+        return "skipped"
     try:
         adapter.send_reminder(reminder)
     except Exception as exc:  # any failure of the host's channel is recorded and retried
@@ -229,17 +240,3 @@ def _record_failure(
     delay = app_settings.REMINDER_RETRY_DELAY * (2 ** (attempts - 1))
     mine.update(attempts=attempts, last_error=error, claimed_until=now + delay)
     return "retrying"
-
-
-def _skip_stale(now: datetime) -> int:
-    """Record due reminders whose booking is no longer upcoming as failed, without a send.
-
-    The services drop the reminders of bookings that end, so these are rows of bookings that
-    started before any worker ran, or that were changed around the services. Recording them
-    keeps the due rows few, and tells the admin which reminders never went out.
-    """
-    alias = _alias()
-    due = BookingReminder.objects.using(alias).filter(_due(now))
-    upcoming = due.filter(_upcoming(now)).values("pk")
-    with transaction.atomic(using=alias):
-        return due.exclude(pk__in=upcoming).update(failed_at=now, last_error=_STALE)
