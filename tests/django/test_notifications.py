@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone, translation
 
+from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter
 from fluentory_bookings.contrib.django.calendar.events import (
     group_booking_event,
     one_on_one_event,
@@ -609,3 +611,17 @@ def test_a_deleted_seat_is_told_to_its_student_unless_the_account_went_with_it(
     mailoutbox.clear()
     run(other.delete)
     assert mailoutbox == []
+
+
+def test_the_site_s_language_is_the_default_and_a_profile_s_language_wins(
+    settings, run, mailoutbox, session, student
+):
+    adapter = DefaultBookingAdapter()
+    assert (
+        adapter.get_user_language(SimpleNamespace(profile=SimpleNamespace(language="de"))) == "de"
+    )
+    assert adapter.get_user_language(SimpleNamespace(language="fr")) == "fr"
+    assert adapter.get_user_language(student) is None  # the example LMS stores none
+    settings.LANGUAGE_CODE = "de"
+    run(book_group_session, session, student)
+    assert only(mailoutbox, student).subject == "Platz bestätigt: Conversation & Grammar"
