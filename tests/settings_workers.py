@@ -1,11 +1,15 @@
 """Settings for worker processes the reminder tests start: the test database of the pytest
 process that started them, a file mail box, and django-tasks-db as the task backend."""
 
+import importlib
 import os
 from datetime import timedelta
 
-from tests.settings import *  # noqa: F403
-from tests.settings import DATABASES, INSTALLED_APPS
+# The settings of the pytest process that starts the workers (its isolation level included).
+_base = importlib.import_module(os.environ.get("FLUENTORY_WORKER_BASE", "tests.settings"))
+globals().update({k: v for k, v in vars(_base).items() if k.isupper()})
+DATABASES = _base.DATABASES
+INSTALLED_APPS = _base.INSTALLED_APPS
 
 DATABASES["default"]["NAME"] = os.environ["FLUENTORY_WORKER_DB"]
 INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db"]

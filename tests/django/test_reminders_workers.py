@@ -62,6 +62,7 @@ def worker_env(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings_workers",
+        "FLUENTORY_WORKER_BASE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
         "PYTHONPATH": os.pathsep.join(
             [str(ROOT / "src"), str(ROOT / "example_project"), str(ROOT)]
         ),
