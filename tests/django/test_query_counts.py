@@ -87,8 +87,12 @@ def test_approving_compares_ids_and_loads_no_user(availability, student, teacher
         approve_one_on_one(stale, teacher)
     sqls = statements(ctx)
     assert not reading(sqls, "auth_user"), sqls
-    assert len(sqls) == 2, sqls  # the booking, locked; its update
+    # The booking, locked; its update; then its reminders: the course (asked for its offsets)
+    # and one INSERT for all of them.
+    assert len(sqls) == 4, sqls
+    assert sum(s.startswith("INSERT") for s in sqls) == 1
     assert OneOnOneBooking.objects.get(pk=booking.pk).status == "confirmed"
+    assert booking.reminders.count() == 2
 
 
 def test_open_slots_read_only_the_teacher_s_commitments(availability):
@@ -129,6 +133,10 @@ def test_booking_a_spare_seat_writes_once_on_postgresql_and_twice_elsewhere(grou
         booking = book_group_session(fresh, students[0])
     sqls = statements(ctx)
     writes = [s for s in sqls if not s.startswith("SELECT")]
+    # Then the booking's reminders, all in one INSERT (the course is already loaded).
+    reminders = writes.pop()
+    assert reminders.startswith("INSERT")
+    assert '"fluentory_bookings_bookingreminder"' in reminders
     if connection.vendor == "postgresql":
         # The seat and the booking in one statement: the session row is locked only for it.
         assert len(writes) == 1, writes
@@ -137,7 +145,7 @@ def test_booking_a_spare_seat_writes_once_on_postgresql_and_twice_elsewhere(grou
     else:
         assert [w.split()[0] for w in writes] == ["UPDATE", "INSERT"], writes
     # The session with its course, the enrolment, the student's commitments.
-    assert len(sqls) - len(writes) == 3, sqls
+    assert len([s for s in sqls if s.startswith("SELECT")]) == 3, sqls
     assert booking.status == "confirmed"
     assert LiveClassSession.objects.get(pk=session.pk).seats_taken == 1
     assert list(Booking.objects.filter(session=session).values_list("student_id", flat=True)) == [

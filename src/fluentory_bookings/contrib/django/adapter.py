@@ -8,10 +8,10 @@ name your class in ``FLUENTORY_BOOKINGS_ADAPTER``. Never monkeypatch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model, QuerySet
 
-    from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
+    from fluentory_bookings.contrib.django.models import (
+        BookingReminder,
+        LiveClassSession,
+        OneOnOneBooking,
+    )
+    from fluentory_bookings.contrib.django.notifications.messages import Notification
 
 
 class DefaultBookingAdapter:
@@ -155,6 +160,50 @@ class DefaultBookingAdapter:
     ) -> list[tuple[datetime, datetime]]:
         """The teacher's busy time outside this app (e.g. a synced calendar) in [start, end)."""
         return []
+
+    # --- notifications ------------------------------------------------------------------------
+    def get_user_language(self, user: AbstractBaseUser) -> str | None:
+        """The language to write to ``user`` in: ``user.profile.language`` or ``user.language``
+        if present, else ``None`` (the site's ``LANGUAGE_CODE``)."""
+        for holder in (getattr(user, "profile", None), user):
+            value = getattr(holder, "language", None) if holder is not None else None
+            if value:
+                return str(value)
+        return None
+
+    def send_notification(self, notification: Notification) -> None:
+        """Deliver one notification of a booking event (see ``notifications.messages``).
+
+        The default e-mails it (plain text and HTML from the ``fluentory_bookings/email/``
+        templates, with an .ics invitation). Override to route some or all notifications to
+        another channel (SMS, push, in-app); raise to report a failure.
+        """
+        from fluentory_bookings.contrib.django.notifications.email import send_email
+
+        send_email(notification)
+
+    # --- reminders ----------------------------------------------------------------------------
+    def get_reminder_offsets(self, course: Model) -> Sequence[timedelta]:
+        """How long before a confirmed booking of ``course`` starts each reminder is due.
+
+        The default: ``FLUENTORY_BOOKINGS_REMINDER_OFFSETS`` for every course. Return ``()``
+        for a course whose students get no reminders.
+        """
+        return tuple(app_settings.REMINDER_OFFSETS)
+
+    def send_reminder(self, reminder: BookingReminder) -> None:
+        """Deliver one due reminder; raise to have it retried (see ``notifications.dispatch``).
+
+        The default makes it the ``reminder`` notification to the student, which reaches
+        :meth:`send_notification` (an e-mail from the ``fluentory_bookings/email/reminder``
+        templates, unless you route it elsewhere there). Override to treat reminders alone
+        differently.
+        """
+        from fluentory_bookings.contrib.django.notifications.messages import build, deliver
+
+        booking = reminder.booking
+        if booking is not None:  # the database guarantees one of the two
+            deliver(build("reminder", booking, booking.student))
 
 
 @lru_cache(maxsize=8)

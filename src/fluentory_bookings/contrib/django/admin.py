@@ -434,10 +434,47 @@ class OneOnOneBookingAdmin(ReadOnlyBookingAdminMixin, ScalableAdmin):
         )
 
 
+class FailedFilter(admin.SimpleListFilter):
+    """The reminders every attempt failed for (``failed_at`` set), or the others."""
+
+    title = _("failed")
+    parameter_name = "failed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Failed")), ("no", _("Not failed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() == "yes":
+            return queryset.filter(failed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(failed_at__isnull=True)
+        return queryset
+
+
 @admin.register(BookingReminder)
 class BookingReminderAdmin(ScalableAdmin):
-    list_display = ["remind_at", "sent_at", "group_booking", "one_on_one_booking"]
-    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "remind_at",
+        "sent_at",
+        "attempts",
+        "failed_at",
+        "last_error",
+        "group_booking",
+        "one_on_one_booking",
+    ]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), FailedFilter]
+    # Rows are written by the services and the dispatcher only: the admin shows what happened.
+    readonly_fields = [
+        "group_booking",
+        "one_on_one_booking",
+        "remind_at",
+        "sent_at",
+        "claimed_until",
+        "attempts",
+        "failed_at",
+        "last_error",
+        "created",
+    ]
     list_select_related = [
         "group_booking__student",
         "group_booking__session",
@@ -449,6 +486,9 @@ class BookingReminderAdmin(ScalableAdmin):
     # that every reminder write pays for.
     ordering = ["-pk"]
     sortable_by: list[str] = []
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a reminder exists because a booking was confirmed, never by hand
 
 
 @admin.register(FeedToken)

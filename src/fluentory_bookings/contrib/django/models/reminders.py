@@ -11,7 +11,11 @@ from fluentory_bookings.contrib.django.models.sessions import Booking
 
 
 class BookingReminder(models.Model):
-    """A reminder to send at ``remind_at``; ``sent_at`` is set once, when it was sent."""
+    """A reminder to send at ``remind_at``; ``sent_at`` is set once, when it was sent.
+
+    ``failed_at`` (with ``last_error``) is set instead when every attempt failed; ``attempts``
+    counts the failed sends.
+    """
 
     group_booking = models.ForeignKey(
         Booking,
@@ -33,6 +37,12 @@ class BookingReminder(models.Model):
     )
     remind_at = models.DateTimeField(_("remind at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Dispatch state (see notifications.dispatch): a worker holds a row until claimed_until;
+    # after that any worker may take it again, so a worker that died never strands it.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

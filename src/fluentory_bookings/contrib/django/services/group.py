@@ -30,6 +30,10 @@ from django.utils import timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.notifications.reminders import (
+    drop_reminders,
+    schedule_reminders,
+)
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import (
@@ -314,6 +318,7 @@ def reschedule_group_booking(
         if not _take_seat(new, decision.status):
             raise SessionFull(new.pk)
         moved = Booking.objects.create(session=new, student=student, status=_CONFIRMED)
+        schedule_reminders(moved)
         promoted = _release(old, current, by=by, now=now)
         current.session = old
         send_on_commit(group_booking_rescheduled, Booking, booking=moved, previous=current, by=by)
@@ -520,6 +525,7 @@ def apply_release(
     promoted = [by_pk[pk] for pk in promote_ids]
     for b in promoted:
         b.session = session
+    schedule_reminders(*promoted)
     return promoted
 
 
@@ -595,6 +601,7 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
         if not _take_seat(session, decision.status):
             raise SessionFull(session_id)
         booking = Booking.objects.create(session=session, student=student, status=_CONFIRMED)
+        schedule_reminders(booking)
         send_on_commit(group_booking_confirmed, Booking, booking=booking, by=student)
         return booking
 
@@ -644,6 +651,7 @@ def _book_open_seat(
     # of showing the stale value (and costs nothing when nobody looks).
     for name in ("seats_taken", "modified"):
         unlocked.__dict__.pop(name, None)
+    schedule_reminders(booking)
     send_on_commit(group_booking_confirmed, Booking, booking=booking, by=student)
     return booking
 
@@ -761,6 +769,7 @@ def _release(
         candidates = waitlist if session.starts_at > now else []
         decision = decide_release(seat_state(session), candidates, freed=freed)
         booking.save(update_fields=fields)
+        drop_reminders(booking)
         return apply_release(session, decision, stored, now=now, freed=freed)
     remaining = core_leave_waitlist(waitlist, booking.pk)
     booking.save(update_fields=fields)

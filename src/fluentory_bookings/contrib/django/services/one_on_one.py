@@ -32,6 +32,10 @@ from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+from fluentory_bookings.contrib.django.notifications.reminders import (
+    drop_reminders,
+    schedule_reminders,
+)
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
@@ -244,6 +248,7 @@ def request_one_on_one(
                     booking.meeting_link = inputs.meeting_link(link, OneOnOneBooking)
                     booking.save(update_fields=["meeting_link", "modified"])
                 created.append(booking)
+            schedule_reminders(*created)
             for booking in created:
                 _send(signals.one_on_one_requested, booking, student)
     except IntegrityError as exc:
@@ -361,6 +366,7 @@ def cancel_one_on_one(
         for b in targets:
             _record(b, _S.CANCELLED, by, now)
             _send(signals.one_on_one_cancelled, b, by)
+        drop_reminders(*targets)
     _copy_fields(fresh, booking)
     if fresh in overdue:
         raise InvalidTransition(_S.EXPIRED.value, _S.CANCELLED.value, actor=str(actor))
@@ -521,6 +527,8 @@ def _decide(
             expired = True
         else:
             _record(fresh, target, by, now, reason=reason)
+            if target is _S.CONFIRMED:
+                schedule_reminders(fresh)
             _send(signal, fresh, by)
     _copy_fields(fresh, booking)
     if expired:

@@ -17,6 +17,10 @@ from django.utils import timezone as django_timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.notifications.reminders import (
+    drop_session_reminders,
+    move_session_reminders,
+)
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.group import (
     apply_release,
@@ -289,8 +293,9 @@ def update_session(
     Who may: a teacher of the course (the session's teacher included) or staff.
 
     Returns:
-        The session as stored. ``session_updated`` (``session``, ``by``) is sent after the
-        commit if anything changed, and ``group_booking_promoted`` for each promotion.
+        The session as stored. ``session_updated`` (``session``, ``by``, ``changed``: the
+        names of the fields that changed) is sent after the commit if anything changed, and
+        ``group_booking_promoted`` for each promotion.
 
     Raises:
         InvalidInput: a field :func:`update_session` cannot change (``course``, ``teacher``,
@@ -369,7 +374,11 @@ def update_session(
         decision = decide_resize(state, total, waitlist)
         promoted = apply_release(current, decision, stored, now=now, fields=fields)
         current.refresh_from_db()
-        send_on_commit(session_updated, LiveClassSession, session=current, by=by)
+        if "starts_at" in fields:
+            move_session_reminders(current)
+        send_on_commit(
+            session_updated, LiveClassSession, session=current, by=by, changed=sorted(fields)
+        )
         signal_promoted(promoted, by=by)
     _copy(session, current)
     return current
@@ -429,6 +438,7 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
             modified=stamp,
         )
         current.refresh_from_db()
+        drop_session_reminders(current)
         send_on_commit(session_cancelled, LiveClassSession, session=current, by=by)
         for booking in Booking.objects.filter(pk__in=ids).order_by("pk"):
             booking.session = current

@@ -1,0 +1,26 @@
+"""The periodic work as a Django task, for a task worker to run (e.g. django-tasks-db's
+``db_worker``).
+
+Django's Tasks framework runs tasks; it does not schedule them. Something enqueues this task at
+an interval (``manage.py send_booking_reminders --enqueue`` from cron or a systemd timer), or
+the command's ``--loop`` runs the same work without a task backend. The task does not enqueue
+itself again: a chain that a failed enqueue or a lost worker breaks would stop reminders for
+good, without anyone noticing.
+"""
+
+from __future__ import annotations
+
+try:  # Django 6
+    from django.tasks import task
+except ImportError:  # Django 5.2 with the django-tasks backport
+    from django_tasks import task  # type: ignore[no-redef]
+
+from fluentory_bookings.contrib.django.notifications.dispatch import run_periodic_work
+
+__all__ = ["send_due_reminders_task"]
+
+
+@task()
+def send_due_reminders_task() -> str:
+    """One pass of :func:`~.dispatch.run_periodic_work`; returns its one-line summary."""
+    return run_periodic_work().summary()
