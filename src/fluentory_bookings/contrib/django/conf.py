@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "PENDING_EXPIRY": timedelta(hours=48),
     # Longest recurring 1:1 series a student may request at once, in weeks.
     "MAX_SERIES_WEEKS": 26,
+    # API idempotency keys: how long a POST's first result is replayed to its retries.
+    "IDEMPOTENCY_TTL": timedelta(hours=24),
 }
 
 
