@@ -19,6 +19,7 @@ from rest_framework.views import exception_handler, set_rollback
 from fluentory_bookings.contrib.django.views.common import error_message
 from fluentory_bookings.core.errors import (
     BookingError,
+    Conflict,
     InvalidInput,
     NotPermitted,
     PolicyViolation,
@@ -54,6 +55,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, BookingError):
         set_rollback()
         body = exc.as_dict()
+        if isinstance(exc, Conflict):
+            for shown, detail in zip(body["conflicts"], exc.conflicts, strict=True):
+                shown["ref"] = _ref(detail.ref)
         body.update(
             code=error_code(exc),
             error=exc.code,
@@ -66,6 +70,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
     response.data = _drf_body(exc, response.data)
     return response
+
+
+def _ref(ref: object) -> dict[str, Any] | None:
+    """What a conflict collides with, as ``{"kind": "group_booking", "id": 7}`` (the services'
+    refs are ``(kind, pk)``; anything else, e.g. a host's busy time, is its text)."""
+    if ref is None:
+        return None
+    if isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[0], str):
+        return {"kind": ref[0], "id": ref[1]}
+    return {"kind": "other", "id": str(ref)}
 
 
 def _drf_body(exc: Exception, data: Any) -> dict[str, Any]:
