@@ -9,68 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.urls import path
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 from rest_framework.test import APIClient
-from rest_framework.views import APIView
 
-from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixin
 from fluentory_bookings.contrib.django.models import (
     Booking,
     IdempotencyRecord,
     LiveClassSession,
 )
-from fluentory_bookings.contrib.django.services import book_group_session, create_session
-from tests.django import conftest as fixtures
+from fluentory_bookings.contrib.django.services import create_session
 from tests.django.conftest import race
 
-# The Django suite's fixtures, used here by name.
-make_course, make_user, soon, teacher = (
-    fixtures.make_course,
-    fixtures.make_user,
-    fixtures.soon,
-    fixtures.teacher,
-)
-
-URL = "/book/"
-
-
-class BookSeat(IdempotentPostMixin, APIView):
-    """The smallest view on the mixin: book a seat in ``session``."""
-
-    permission_classes = [IsAuthenticated]
-
-    def get_exception_handler(self) -> Any:
-        return _handler
-
-    def post(self, request: Any) -> Response:
-        session = LiveClassSession.objects.get(pk=request.data["session"])
-        booking = book_group_session(session, request.user)
-        return Response(
-            {"id": booking.pk, "status": booking.status},
-            status=201,
-            headers={"Location": f"/bookings/{booking.pk}/"},
-        )
-
-
-def _handler(exc: Exception, context: Any) -> Response | None:
-    # TEMPORARY until h12a's api.errors lands.
-    from rest_framework.views import exception_handler
-
-    from fluentory_bookings.core.errors import BookingError
-
-    if isinstance(exc, BookingError):
-        return Response(exc.as_dict(), status=409)
-    response = exception_handler(exc, context)
-    if response is not None:
-        response.data = {"code": exc.default_code, "message": str(exc.detail)}
-    return response
-
-
-urlpatterns = [path("book/", BookSeat.as_view())]
-
-pytestmark = pytest.mark.urls(__name__)
+URL = "/api/bookings/group/"
 
 
 @pytest.fixture
@@ -103,8 +52,8 @@ def post(user: Any, body: dict[str, Any], key: str | None = None, url: str = URL
     return client_for(user).post(url, body, format="json", headers=headers)
 
 
-def answer(response: Any) -> tuple[int, Any, str | None]:
-    return response.status_code, json.loads(response.content), response.get("Location")
+def answer(response: Any) -> tuple[int, Any]:
+    return response.status_code, json.loads(response.content)
 
 
 @pytest.mark.isolation  # at snapshot levels, the advisory-lock path
@@ -120,6 +69,20 @@ def test_a_retry_gets_the_first_result_and_books_once(session, make_user):
     assert retry["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first
     assert Booking.objects.filter(session=s, student=student).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_retried_action_on_a_booking_is_answered_once(session, make_user):
+    student = make_user()
+    s = session(student)
+    booking = post(student, {"session": s.pk}).json()["id"]
+    cancel = f"{URL}{booking}/cancel/"
+    first = post(student, {}, key="cancel-1", url=cancel)
+    retry = post(student, {}, key="cancel-1", url=cancel)
+    assert first.status_code == 200
+    assert first.json()["status"] == "cancelled"
+    assert answer(retry) == answer(first)
+    assert retry["Idempotent-Replayed"] == "true"
 
 
 @pytest.mark.django_db

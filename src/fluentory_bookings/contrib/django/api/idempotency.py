@@ -213,13 +213,11 @@ def _succeeded(response: Response) -> bool:
 def _fill(record: IdempotencyRecord, response: Response) -> None:
     record.status_code = response.status_code
     record.body = json.dumps(response.data, cls=JSONEncoder)
-    record.location = response.get("Location", "")
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
-    headers = {REPLAYED_HEADER: "true"}
-    if record.location:
-        headers["Location"] = record.location
-    return Response(json.loads(record.body), status=record.status_code, headers=headers)
+    return Response(
+        json.loads(record.body), status=record.status_code, headers={REPLAYED_HEADER: "true"}
+    )

@@ -23,6 +23,7 @@ from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_
 from fluentory_bookings.contrib.django.api import filters
 from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.errors import api_exception_handler
+from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixin
 from fluentory_bookings.contrib.django.api.pagination import CursorPages
 from fluentory_bookings.contrib.django.api.permissions import (
     Authenticated,
@@ -57,8 +58,9 @@ DEFAULT_SLOT_RANGE = timedelta(days=7)
 DEFAULT_SESSION_RANGE = timedelta(days=90)
 
 
-class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
-    """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone."""
+class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone,
+    ``Idempotency-Key`` on every POST."""
 
     permission_classes = [Authenticated]
     pagination_class = CursorPages

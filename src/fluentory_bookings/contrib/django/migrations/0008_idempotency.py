@@ -29,10 +29,6 @@ class Migration(migrations.Migration):
                 ),
                 ("status_code", models.PositiveSmallIntegerField(verbose_name="status code")),
                 ("body", models.TextField(verbose_name="response body")),
-                (
-                    "location",
-                    models.CharField(blank=True, max_length=2048, verbose_name="location"),
-                ),
                 ("created", models.DateTimeField(verbose_name="created")),
                 ("expires_at", models.DateTimeField(verbose_name="expires at")),
                 (

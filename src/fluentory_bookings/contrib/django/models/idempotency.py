@@ -35,7 +35,6 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status code"))
     body = models.TextField(_("response body"))
-    location = models.CharField(_("location"), max_length=2048, blank=True)
     created = models.DateTimeField(_("created"))
     expires_at = models.DateTimeField(_("expires at"))
 
