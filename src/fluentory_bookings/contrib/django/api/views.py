@@ -25,6 +25,7 @@ from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.errors import api_exception_handler
 from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixin
 from fluentory_bookings.contrib.django.api.pagination import CursorPages
+from fluentory_bookings.contrib.django.api.schema import ApiSchema
 from fluentory_bookings.contrib.django.api.permissions import (
     Authenticated,
     lessons_of,
@@ -62,6 +63,7 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):  # type: ignore[
     """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone,
     ``Idempotency-Key`` on every POST."""
 
+    schema = ApiSchema()
     permission_classes = [Authenticated]
     pagination_class = CursorPages
     cursor_ordering: Sequence[str] = ("id",)
