@@ -64,6 +64,12 @@ _ERRORS: dict[str, str] = {
     "409": "Refused by the state of things: full, taken, too late, already done, ...",
 }
 
+LOCAL_TIME = {
+    "type": "string",
+    "format": "partial-time",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "example": "09:00:00",
+}
 TZ = OpenApiParameter(
     "tz",
     str,
@@ -105,6 +111,7 @@ class Action:
     request: Any = _ANY
     responses: Any = _ANY
     parameters: tuple[OpenApiParameter, ...] = ()
+    listed: bool | None = None  # a "list" action that answers one object, not a page
 
 
 ACTIONS: dict[tuple[str, str], Action] = {
@@ -153,6 +160,7 @@ ACTIONS: dict[tuple[str, str], Action] = {
             _when("to", "End of the range, excluded (default 7 days on; at most 90)"),
         ),
         responses=_SLOTS,
+        listed=False,
     ),
 }
 """Keyed by (view class name, action), for the views of :mod:`.views`."""
@@ -176,6 +184,18 @@ class ApiSchema(AutoSchema):
     def get_response_serializers(self) -> Any:
         responses = self._action().responses
         return super().get_response_serializers() if responses is _ANY else responses
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        listed = self._action().listed
+        return super()._is_list_view(serializer) if listed is None else listed
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        if isinstance(field, serializers.TimeField):
+            # A wall-clock time in the rule's own zone: no offset, unlike JSON Schema's "time".
+            return {**self._get_serializer_field_meta(field, direction), **LOCAL_TIME}
+        return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def get_override_parameters(self) -> list[Any]:
         extra = [*self._action().parameters, TZ]
