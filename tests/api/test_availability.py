@@ -77,7 +77,9 @@ def test_a_bad_rule_is_a_typed_400_and_writes_nothing(
     client_for, teacher, one_course, changes, code, field
 ):
     before = snapshot()
-    refused(client_for(teacher).post(URL, rule(one_course, **changes), format="json"), 400, code, field)
+    refused(
+        client_for(teacher).post(URL, rule(one_course, **changes), format="json"), 400, code, field
+    )
     assert snapshot() == before
 
 
@@ -98,7 +100,9 @@ def test_another_teacher_s_availability_is_404_and_unchanged(
     before = snapshot()
     assert c.get(URL + f"{availability.pk}/").status_code == 404
     refused(c.put(URL + f"{availability.pk}/", rule(one_course), format="json"), 404, "not_found")
-    refused(c.patch(URL + f"{availability.pk}/", {"is_active": False}, format="json"), 404, "not_found")
+    refused(
+        c.patch(URL + f"{availability.pk}/", {"is_active": False}, format="json"), 404, "not_found"
+    )
     refused(c.delete(URL + f"{availability.pk}/"), 404, "not_found")
     assert c.get(URL).json()["results"] == []
     assert snapshot() == before

@@ -107,7 +107,9 @@ def _first(data: Any, prefix: str = "") -> tuple[str | None, str]:
     if isinstance(data, dict):
         for key, value in data.items():
             name = key if key != "non_field_errors" else ""
-            found, message = _first(value, f"{prefix}.{name}" if prefix and name else prefix or name)
+            found, message = _first(
+                value, f"{prefix}.{name}" if prefix and name else prefix or name
+            )
             return found, message
     if isinstance(data, list) and data:
         return _first(data[0], prefix)

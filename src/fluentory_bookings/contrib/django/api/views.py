@@ -96,7 +96,9 @@ def _found(obj: Model | None) -> Any:
     return obj
 
 
-def _named(model: type[Model], pk: int | None, field: str, rows: QuerySet[Any] | None = None) -> Any:
+def _named(
+    model: type[Model], pk: int | None, field: str, rows: QuerySet[Any] | None = None
+) -> Any:
     """The row a body or query parameter names, or a 400 on that field."""
     if pk is None:
         return None
@@ -296,7 +298,9 @@ class AvailabilityViewSet(ApiViewSet):
         return self.page(own_availabilities(request.user), s.AvailabilitySerializer)
 
     def create(self, request: Request) -> Response:
-        row = services.set_availability(request.user, **self._arguments(self.parsed(s.AvailabilityInput)))
+        row = services.set_availability(
+            request.user, **self._arguments(self.parsed(s.AvailabilityInput))
+        )
         return Response(s.AvailabilitySerializer(row).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
