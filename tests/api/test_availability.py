@@ -59,6 +59,15 @@ def test_deleting_keeps_the_lessons_booked_through_it(client_for, teacher, stude
     assert lesson.availability_slot_id is None
 
 
+def test_the_delete_service_refuses_another_teacher_s_rule(availability, make_user):
+    from fluentory_bookings.core.errors import NotPermitted
+
+    before = snapshot()
+    with pytest.raises(NotPermitted):
+        services.delete_availability(make_user(), availability)
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize(
     ("changes", "code", "field"),
     [

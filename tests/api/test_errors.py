@@ -7,7 +7,11 @@ from django.test import override_settings
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from fluentory_bookings.contrib.django.api.errors import error_code, error_status
+from fluentory_bookings.contrib.django.api.errors import (
+    api_exception_handler,
+    error_code,
+    error_status,
+)
 from fluentory_bookings.contrib.django.services import TryAgain
 from fluentory_bookings.core import errors as e
 from tests.api.conftest import API, refused
@@ -67,3 +71,11 @@ def test_method_not_allowed_and_malformed_json_share_the_body_shape(client_for, 
 def test_messages_are_translated(client_for, student):
     body = refused(client_for(student).get(API + "sessions/?tz=Nowhere"), 400, "invalid_timezone")
     assert body["message"] != "Please choose a time zone from the list.", body
+
+
+def test_try_again_asks_the_client_to_retry():
+    response = api_exception_handler(TryAgain("contention", "busy"), {})
+    assert response.status_code == 409
+    assert response["Retry-After"] == "1"
+    assert response.data["code"] == "try_again"
+    assert api_exception_handler(e.SessionFull(1), {}).get("Retry-After") is None

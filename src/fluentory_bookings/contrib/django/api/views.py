@@ -57,7 +57,7 @@ DEFAULT_SLOT_RANGE = timedelta(days=7)
 DEFAULT_SESSION_RANGE = timedelta(days=90)
 
 
-class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ApiViewSet(viewsets.GenericViewSet):
     """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone."""
 
     permission_classes = [Authenticated]
