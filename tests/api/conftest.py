@@ -16,18 +16,19 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
-from tests.django.conftest import (  # noqa: F401  (fixtures shared with the Django suite)
-    clock,
-    enroll,
-    group,
-    make_course,
-    make_user,
-    soon,
-    staff,
-    student,
-    teacher,
-)
+from tests.django import conftest as shared
 from tests.django.when import day
+
+# The Django suite's fixtures: its people, courses and clock.
+clock = shared.clock
+enroll = shared.enroll
+group = shared.group
+make_course = shared.make_course
+make_user = shared.make_user
+soon = shared.soon
+staff = shared.staff
+student = shared.student
+teacher = shared.teacher
 
 API = "/api/"
 

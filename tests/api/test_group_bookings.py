@@ -92,7 +92,11 @@ def test_a_course_taught_in_lessons_refuses_seats_with_booking_type(
     # A session left over from when the course was a group course.
     course = make_course("group_session", teacher=teacher, students=[student])
     session = services.create_session(
-        course=course, teacher=teacher, title="Old", starts_at=soon, ends_at=soon + timedelta(hours=1)
+        course=course,
+        teacher=teacher,
+        title="Old",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
     )
     course.booking_type = "one_on_one"
     course.save()
@@ -208,7 +212,9 @@ def test_another_student_s_booking_is_404_on_every_route_and_unchanged(
         ("reschedule/", {"session": target.pk}),
         ("leave-waitlist/", {}),
     ]:
-        refused(intruder.post(URL + f"{booking.pk}/{action}", body, format="json"), 404, "not_found")
+        refused(
+            intruder.post(URL + f"{booking.pk}/{action}", body, format="json"), 404, "not_found"
+        )
     assert intruder.get(URL).json()["results"] == []
     assert snapshot() == before
 

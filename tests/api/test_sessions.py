@@ -110,3 +110,21 @@ def test_bad_or_too_large_parameters_are_typed_400s(client_for, student, query, 
     body = refused(client_for(student).get(API + "sessions/" + query), 400, code, field)
     if code == "limit_exceeded":
         assert body["limit"] in (366, 200)
+
+
+def test_the_host_s_own_authentication_logs_the_caller_in(student, group, session_in):
+    """No force_authenticate here: DRF's default Basic authentication, as a host configures it."""
+    import base64
+
+    from rest_framework.test import APIClient
+
+    session_in(group)
+    c = APIClient()
+    good = base64.b64encode(b"student:pw").decode()
+    c.credentials(HTTP_AUTHORIZATION=f"Basic {good}")
+    assert c.get(API + "sessions/").status_code == 200
+    bad = base64.b64encode(b"student:wrong").decode()
+    c.credentials(HTTP_AUTHORIZATION=f"Basic {bad}")
+    response = c.get(API + "sessions/")
+    assert response.status_code in (401, 403)
+    assert response.json()["code"] == "authentication_failed"

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from fluentory_bookings.contrib.django.services.isolation import TryAgain
 from fluentory_bookings.contrib.django.views.common import error_message
 from fluentory_bookings.core.errors import (
     BookingError,
@@ -64,7 +65,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             message=error_message(exc),
             field=getattr(exc, "field", None),
         )
-        return Response(body, status=error_status(exc))
+        # Nothing was written: the same request may simply be sent again in a moment.
+        headers = {"Retry-After": "1"} if isinstance(exc, TryAgain) else None
+        return Response(body, status=error_status(exc), headers=headers)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -107,7 +110,9 @@ def _first(data: Any, prefix: str = "") -> tuple[str | None, str]:
     if isinstance(data, dict):
         for key, value in data.items():
             name = key if key != "non_field_errors" else ""
-            found, message = _first(value, f"{prefix}.{name}" if prefix and name else prefix or name)
+            found, message = _first(
+                value, f"{prefix}.{name}" if prefix and name else prefix or name
+            )
             return found, message
     if isinstance(data, list) and data:
         return _first(data[0], prefix)

@@ -23,10 +23,10 @@ __all__ = [
     "Authenticated",
     "lessons_of",
     "lessons_taught_by",
+    "own_availabilities",
     "seats_of",
     "seats_visible_to",
     "teaches_session",
-    "own_availabilities",
 ]
 
 

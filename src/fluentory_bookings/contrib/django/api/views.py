@@ -25,7 +25,6 @@ from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.errors import api_exception_handler
 from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixin
 from fluentory_bookings.contrib.django.api.pagination import CursorPages
-from fluentory_bookings.contrib.django.api.schema import ApiSchema
 from fluentory_bookings.contrib.django.api.permissions import (
     Authenticated,
     lessons_of,
@@ -34,6 +33,7 @@ from fluentory_bookings.contrib.django.api.permissions import (
     seats_of,
     seats_visible_to,
 )
+from fluentory_bookings.contrib.django.api.schema import ApiSchema
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -59,7 +59,7 @@ DEFAULT_SLOT_RANGE = timedelta(days=7)
 DEFAULT_SESSION_RANGE = timedelta(days=90)
 
 
-class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone,
     ``Idempotency-Key`` on every POST."""
 
@@ -100,7 +100,9 @@ def _found(obj: Model | None) -> Any:
     return obj
 
 
-def _named(model: type[Model], pk: int | None, field: str, rows: QuerySet[Any] | None = None) -> Any:
+def _named(
+    model: type[Model], pk: int | None, field: str, rows: QuerySet[Any] | None = None
+) -> Any:
     """The row a body or query parameter names, or a 400 on that field."""
     if pk is None:
         return None
@@ -300,7 +302,9 @@ class AvailabilityViewSet(ApiViewSet):
         return self.page(own_availabilities(request.user), s.AvailabilitySerializer)
 
     def create(self, request: Request) -> Response:
-        row = services.set_availability(request.user, **self._arguments(self.parsed(s.AvailabilityInput)))
+        row = services.set_availability(
+            request.user, **self._arguments(self.parsed(s.AvailabilityInput))
+        )
         return Response(s.AvailabilitySerializer(row).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
