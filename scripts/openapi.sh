@@ -13,7 +13,7 @@ generate() {
   # read) and an invalid OpenAPI document are errors.
   PYTHONPATH="$PWD/src:$PWD/example_project:$PWD" DJANGO_SETTINGS_MODULE=tests.settings \
     "$py" -m django spectacular --lang en --validate --fail-on-warn \
-    --custom-settings fluentory_bookings.contrib.django.api.schema.SPECTACULAR_SETTINGS \
+    --custom-settings fluentory_bookings.contrib.django.api.schema_settings.API_SCHEMA \
     --file "$1"
 }
 

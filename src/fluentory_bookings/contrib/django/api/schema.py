@@ -7,8 +7,8 @@ views validate bodies with input serializers of their own), the query parameters
 base view uses :class:`ApiSchema`, so a host that serves its own spectacular schema gets ours
 inside it, whatever its ``DEFAULT_SCHEMA_CLASS``.
 
-``SPECTACULAR_SETTINGS`` are the settings our committed ``docs/api/openapi.yaml`` is generated
-with (``scripts/openapi.sh``); a host may start from them.
+The settings the committed ``docs/api/openapi.yaml`` is generated with are in
+:mod:`.schema_settings`, which a host's settings module can import.
 """
 
 from __future__ import annotations
@@ -20,30 +20,10 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-import fluentory_bookings
 from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.idempotency import KEY_HEADER, MAX_KEY_LENGTH
 
-__all__ = ["ACTIONS", "SPECTACULAR_SETTINGS", "Action", "ApiSchema", "ErrorSerializer"]
-
-SPECTACULAR_SETTINGS: dict[str, Any] = {
-    "TITLE": "fluentory-bookings API",
-    "DESCRIPTION": (
-        "Group-session seats, 1:1 lessons and teachers' availability. Times are ISO 8601 "
-        "with an offset, in the zone of `?tz=` (UTC by default). Every refusal has the body "
-        "`Error` with a stable `code`. A POST sent with an `Idempotency-Key` header is done "
-        "once: its retries get the first answer."
-    ),
-    "VERSION": fluentory_bookings.__version__,
-    # Input and output differ (ids in, objects out): separate components for each direction.
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/",
-    "ENUM_NAME_OVERRIDES": {
-        "SessionStatusEnum": "fluentory_bookings.contrib.django.choices.SessionStatusChoices",
-        "SeatStatusEnum": "fluentory_bookings.contrib.django.choices.SeatStatusChoices",
-        "LessonStatusEnum": "fluentory_bookings.contrib.django.choices.OneOnOneStatusChoices",
-    },
-}
+__all__ = ["ACTIONS", "Action", "ApiSchema", "ErrorSerializer"]
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
