@@ -73,3 +73,17 @@ def test_local_times_carry_no_offset():
     start = SCHEMA["components"]["schemas"]["Availability"]["properties"]["start_time"]
     assert start["format"] == "partial-time"
     assert "Z" not in start["pattern"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/api/bookings/group/abc/", "/api/bookings/group/-1/cancel/", "/api/nothing/", "/api/"]
+)
+def test_a_path_that_names_no_endpoint_is_the_api_s_json_404(client_for, student, url):
+    """Not the host's HTML page: the documented error body (schemathesis found the HTML)."""
+    for client in (client_for(student), client_for(None)):
+        response = client.post(url) if "cancel" in url else client.get(url)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+        assert response.json()["message"]

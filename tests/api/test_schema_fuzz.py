@@ -1,6 +1,6 @@
 """schemathesis against the committed schema (docs/api/openapi.yaml): every operation, called by
-a student and by a teacher with generated input, answers without a 5xx and as documented
-(status code, content type, body schema).
+a student and by a teacher with generated input, valid and invalid, answers without a 5xx and
+as documented (status code, content type, headers, body schema).
 
 The run is bounded and repeatable: a fixed number of examples per operation, derandomized, on
 seeded data whose ids the generated requests are steered to (else nearly every id would be a
@@ -20,6 +20,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -125,10 +126,11 @@ def steer(data: Any, case: Any) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 @pytest.mark.parametrize("role", ["student", "teacher"])
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
-def test_operation_answers_as_documented(seeded, wsgi_app, role, path, method):
-    cases = SCHEMA[path][method].as_strategy()
+def test_operation_answers_as_documented(seeded, wsgi_app, mode, role, path, method):
+    cases = SCHEMA[path][method].as_strategy(generation_mode=mode)
     headers = basic(seeded[role])
 
     @settings(

@@ -7,6 +7,7 @@ and reverse them with the namespace, e.g. ``reverse("fluentory_bookings_api:grou
 
 from __future__ import annotations
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from fluentory_bookings.contrib.django.api import views
@@ -20,4 +21,4 @@ router.register("bookings/one-on-one", views.LessonViewSet, basename="one-on-one
 router.register("availability", views.AvailabilityViewSet, basename="availability")
 router.register("slots", views.SlotViewSet, basename="slot")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, re_path(r"", views.NoSuchPath.as_view())]

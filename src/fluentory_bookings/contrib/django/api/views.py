@@ -15,8 +15,10 @@ from django.http import Http404
 from django.utils import timezone
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
@@ -49,6 +51,7 @@ __all__ = [
     "AvailabilityViewSet",
     "GroupBookingViewSet",
     "LessonViewSet",
+    "NoSuchPath",
     "SessionViewSet",
     "SlotViewSet",
 ]
@@ -418,3 +421,21 @@ def _offered(course: Any, teacher_id: int | None) -> list[TeacherAvailability]:
     rows = rows.filter(Q(course=course) | Q(course__isnull=True)).order_by("teacher_id", "pk")
     with course_teacher_links_read_once():
         return [av for av in rows if adapter.is_teacher(av.teacher, course)]
+
+
+# --- anything else under the API's prefix --------------------------------------------------------
+
+
+class NoSuchPath(APIView):
+    """A path under the API's prefix that names no endpoint (``bookings/group/abc/``): the
+    API's JSON 404, not the host's HTML page, so clients parse every answer the same way."""
+
+    schema = None  # not an operation
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def get_exception_handler(self) -> Callable[..., Response | None]:
+        return api_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise NotFound()
