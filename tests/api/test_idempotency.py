@@ -15,9 +15,11 @@ from fluentory_bookings.contrib.django.models import (
     Booking,
     IdempotencyRecord,
     LiveClassSession,
+    TeacherAvailability,
 )
 from fluentory_bookings.contrib.django.services import create_session
 from tests.django.conftest import race
+from tests.django.when import day
 
 URL = "/api/bookings/group/"
 
@@ -239,3 +241,50 @@ def test_racing_users_with_the_same_key_each_get_their_own_booking(session, make
     assert [g[0] for g in got] == [201] * 4, got
     assert Booking.objects.filter(session=s).count() == 4
     assert IdempotencyRecord.objects.count() == 4
+
+
+# --- a write the rules would happily do twice ---------------------------------------------------
+
+RULES = "/api/availability/"
+
+
+def weekly_rule(course: Any) -> dict[str, Any]:
+    return {
+        "course": course.pk,
+        "kind": "weekly",
+        "timezone": "Europe/Berlin",
+        "start_date": day(1).isoformat(),
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "weekdays": [0, 2, 4],
+    }
+
+
+@pytest.mark.django_db
+def test_without_a_key_a_repeated_rule_is_a_second_rule(teacher, one_course):
+    """Why the key matters most here: nothing in the rules refuses an identical availability."""
+    post(teacher, weekly_rule(one_course), url=RULES)
+    post(teacher, weekly_rule(one_course), url=RULES)
+    assert TeacherAvailability.objects.filter(teacher=teacher).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_retried_rule_is_made_once(teacher, one_course):
+    first = post(teacher, weekly_rule(one_course), key="rule-1", url=RULES)
+    retry = post(teacher, weekly_rule(one_course), key="rule-1", url=RULES)
+    assert first.status_code == 201
+    assert answer(retry) == answer(first)
+    assert TeacherAvailability.objects.filter(teacher=teacher).count() == 1
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_racing_retries_of_a_rule_make_one_rule(teacher, one_course):
+    got = race(
+        lambda: answer(post(teacher, weekly_rule(one_course), key="rule-race", url=RULES)),
+        [()] * 5,
+    )
+    assert not [g for g in got if isinstance(g, BaseException)], got
+    assert TeacherAvailability.objects.filter(teacher=teacher).count() == 1
+    assert len(set(map(repr, got))) == 1, got
+    assert got[0][0] == 201
