@@ -288,3 +288,18 @@ def test_racing_retries_of_a_rule_make_one_rule(teacher, one_course):
     assert TeacherAvailability.objects.filter(teacher=teacher).count() == 1
     assert len(set(map(repr, got))) == 1, got
     assert got[0][0] == 201
+
+
+@pytest.mark.parametrize("ttl", [24, "24h", timedelta(hours=-1), None])
+def test_a_wrong_ttl_is_a_start_up_error(settings, ttl):
+    from django.core import checks
+
+    settings.FLUENTORY_BOOKINGS_IDEMPOTENCY_TTL = ttl
+    found = [m for m in checks.run_checks(tags=["fluentory_bookings"]) if "IDEMPOTENCY" in m.msg]
+    assert [m.id for m in found] == ["fluentory_bookings.E005"]
+
+
+def test_the_default_ttl_passes_the_checks():
+    from django.core import checks
+
+    assert not [m for m in checks.run_checks(tags=["fluentory_bookings"]) if "IDEMPOTENCY" in m.msg]
