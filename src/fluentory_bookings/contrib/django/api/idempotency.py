@@ -1,8 +1,8 @@
 """``Idempotency-Key``: a retried POST gets the first result instead of doing the work twice.
 
 A client that sends ``Idempotency-Key: <key>`` with a POST and does not hear back may send the
-same request again with the same key: the retry gets the first response (status, body and
-``Location``, marked ``Idempotent-Replayed: true``) and changes nothing. Keys belong to the
+same request again with the same key: the retry gets the first response (status and body,
+marked ``Idempotent-Replayed: true``) and changes nothing. Keys belong to the
 authenticated user, so two users never share one.
 
 How the database settles racing retries: the request claims a row ``(user, key)`` under a
@@ -21,13 +21,12 @@ run the request again (where the booking's own constraints still refuse most dup
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
@@ -47,7 +46,6 @@ __all__ = [
     "IdempotencyKeyReused",
     "IdempotentPostMixin",
     "InvalidIdempotencyKey",
-    "idempotent",
     "respond_once",
 ]
 
@@ -56,8 +54,6 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 _KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")  # visible ASCII: UUIDs, base64, ...
 _CLAIM_ATTEMPTS = 3
-
-H = TypeVar("H", bound=Callable[..., Any])
 
 
 class InvalidIdempotencyKey(exceptions.APIException):
@@ -126,16 +122,6 @@ def respond_once(request: Request, call: Callable[[], Response]) -> Response:
             return _replay(stored, fingerprint)
         # The record expired and was deleted between our claim and our read: claim again.
     raise TryAgain("contention", "the idempotency key kept expiring: try again")
-
-
-def idempotent(handler: H) -> H:
-    """Decorate a view's POST handler (``post``, ``create`` or an action) with :func:`respond_once`."""
-
-    @functools.wraps(handler)
-    def run(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return respond_once(request, lambda: handler(view, request, *args, **kwargs))
-
-    return run  # type: ignore[return-value]
 
 
 class IdempotentPostMixin:
