@@ -25,7 +25,7 @@ if [ -d tests/django ]; then
   for level in repeatable_read serializable; do
     echo "== concurrency on PostgreSQL at ${level/_/ }"
     DJANGO_SETTINGS_MODULE=tests.settings_$level FLUENTORY_TEST_DB=postgres \
-      $py -m pytest tests/django -m "concurrency or isolation" "$@"
+      $py -m pytest tests/django tests/api -m "concurrency or isolation" "$@"
   done
 fi
 if [ -d tests/e2e ]; then

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, timedelta
 from typing import Any
 
+from django.db import connections, transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -65,6 +66,15 @@ class ApiViewSet(viewsets.GenericViewSet):
     cursor_ordering: Sequence[str] = ("id",)
     # Ids are whole numbers: anything else is a 404 from the router, never a database error.
     lookup_value_regex = "[0-9]{1,18}"
+
+    @classmethod
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
+        # Each write is one service with its own transaction: a host's ATOMIC_REQUESTS must not
+        # wrap it, or at REPEATABLE READ / SERIALIZABLE it could not lock before its snapshot.
+        view = super().as_view(*args, **kwargs)
+        for alias in connections:
+            view = transaction.non_atomic_requests(using=alias)(view)
+        return view
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return api_exception_handler
