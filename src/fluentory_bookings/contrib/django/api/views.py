@@ -7,7 +7,7 @@ are written in the zone of ``?tz=`` (UTC by default) with their offset.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connections, transaction
@@ -33,6 +33,7 @@ from fluentory_bookings.contrib.django.api.permissions import (
     seats_of,
     seats_visible_to,
 )
+from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -40,6 +41,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
 from fluentory_bookings.core.errors import InvalidInput, LimitExceeded
 from fluentory_bookings.core.policy import BookingType
@@ -222,7 +224,8 @@ class LessonViewSet(ApiViewSet):
     cursor_ordering = ("starts_at", "id")
 
     def list(self, request: Request) -> Response:
-        """``?role=student|teacher``: the caller's lessons in time order (both roles by default)."""
+        """``?role=student|teacher``: the caller's lessons in time order (both roles by default);
+        ``?status=``: only those in that status (``pending`` ones still hold their slot)."""
         role = request.query_params.get("role")
         if role == "student":
             rows = OneOnOneBooking.objects.filter(student_id=request.user.pk)
@@ -232,6 +235,9 @@ class LessonViewSet(ApiViewSet):
             rows = lessons_of(request.user)
         else:
             raise InvalidInput(f"role must be 'student' or 'teacher', not {role!r}", field="role")
+        wanted = request.query_params.get("status")
+        if wanted:
+            rows = rows.filter(_lessons_in(wanted, get_adapter().now()))
         return self.page(rows, s.LessonSerializer)
 
     def create(self, request: Request) -> Response:
@@ -293,6 +299,19 @@ class LessonViewSet(ApiViewSet):
         self, bookings: Sequence[OneOnOneBooking], code: int = status.HTTP_200_OK
     ) -> Response:
         return Response({"bookings": s.LessonSerializer(bookings, many=True).data}, status=code)
+
+
+def _lessons_in(wanted: str, now: datetime) -> Q:
+    """The lessons whose status, as shown (see :class:`~.serializers.LessonSerializer`), is
+    ``wanted``."""
+    if wanted not in OneOnOneStatusChoices.values:
+        raise InvalidInput(f"{wanted!r} is not a lesson status", field="status")
+    pending = Q(status=OneOnOneStatusChoices.PENDING)
+    if wanted == OneOnOneStatusChoices.PENDING:
+        return pending & holds_slot(now)
+    if wanted == OneOnOneStatusChoices.EXPIRED:
+        return Q(status=wanted) | (pending & ~holds_slot(now))
+    return Q(status=wanted)
 
 
 # --- availability --------------------------------------------------------------------------------
