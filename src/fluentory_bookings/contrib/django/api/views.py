@@ -6,7 +6,7 @@ are written in the zone of ``?tz=`` (UTC by default) with their offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -345,6 +345,8 @@ class AvailabilityViewSet(ApiViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         """PATCH: the fields sent; the others keep their values."""
         row = self._own(pk)
+        if not isinstance(request.data, Mapping):
+            raise InvalidInput("the body must be a JSON object of the fields to change")
         data = s.AvailabilityInput(data={**_current(row), **request.data})
         data.is_valid(raise_exception=True)
         row = services.set_availability(
