@@ -79,3 +79,9 @@ def test_try_again_asks_the_client_to_retry():
     assert response["Retry-After"] == "1"
     assert response.data["code"] == "try_again"
     assert api_exception_handler(e.SessionFull(1), {}).get("Retry-After") is None
+
+
+@pytest.mark.django_db
+def test_a_refusal_carries_the_precise_english_detail_for_developers(client_for, student):
+    body = refused(client_for(student).get(API + "sessions/?course=x1"), 400, "invalid_input")
+    assert body["detail"] == "course must be a positive whole number, not 'x1'"

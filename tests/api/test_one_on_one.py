@@ -276,3 +276,19 @@ def test_another_student_s_or_teacher_s_lesson_is_404_on_every_route(
             "not_found",
         )
     assert snapshot() == before
+
+
+def test_a_request_past_its_deadline_shows_and_filters_as_expired(
+    client_for, student, teacher, approval_availability, clock
+):
+    (lesson,) = services.request_one_on_one(approval_availability, student, at(day(3), 10))
+    c = client_for(teacher)
+    assert [b["id"] for b in c.get(URL + "?status=pending").json()["results"]] == [lesson.pk]
+    clock(lesson.expires_at + timedelta(minutes=1))
+    # Not yet written by the periodic command, yet expired for everyone.
+    assert OneOnOneBooking.objects.get(pk=lesson.pk).status == "pending"
+    assert c.get(URL + f"{lesson.pk}/").json()["status"] == "expired"
+    assert c.get(URL + "?status=pending").json()["results"] == []
+    assert [b["id"] for b in c.get(URL + "?status=expired").json()["results"]] == [lesson.pk]
+    assert c.get(URL + "?status=confirmed").json()["results"] == []
+    refused(c.get(URL + "?status=lost"), 400, "invalid_input", "status")

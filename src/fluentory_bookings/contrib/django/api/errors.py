@@ -63,6 +63,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             code=error_code(exc),
             error=exc.code,
             message=error_message(exc),
+            # The error's own English sentence, for the developer reading the response.
+            detail=exc.message,
             field=getattr(exc, "field", None),
         )
         # Nothing was written: the same request may simply be sent again in a moment.

@@ -60,7 +60,14 @@ def range_params(
 ) -> Range:
     """``from`` (default now) and ``to`` (default ``from + default``), at most ``limit`` apart."""
     start = _instant(request, "from", zone) or now
-    end = _instant(request, "to", zone) or start + default
+    try:
+        end = _instant(request, "to", zone) or start + default
+        # The database compares in UTC: the range must exist there too.
+        start.astimezone(UTC), end.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(
+            "the range reaches past the years a date can hold", field="from"
+        ) from None
     if end <= start:
         raise InvalidInterval(
             f"'to' ({end.isoformat()}) must be after 'from' ({start.isoformat()})",

@@ -12,6 +12,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -40,6 +41,8 @@ MAX_SERIES_INPUT = 520
 """A bound on ``weeks`` before the service's own (configurable) limit: keeps the input small."""
 MAX_EXCLUDED_DATES = 400
 _CONFIRMED = "confirmed"
+_PENDING = "pending"
+_EXPIRED = "expired"
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -126,8 +129,13 @@ class GroupBookingSerializer(serializers.ModelSerializer[Booking]):
 
 
 class LessonSerializer(serializers.ModelSerializer[OneOnOneBooking]):
-    """A 1:1 booking, for its student and its teacher alike."""
+    """A 1:1 booking, for its student and its teacher alike.
 
+    A pending request past its answer deadline is ``expired`` whether or not the periodic
+    command has written that yet (as everywhere else in the app).
+    """
+
+    status = serializers.SerializerMethodField()
     meeting_link = serializers.SerializerMethodField()
 
     class Meta:
@@ -150,6 +158,11 @@ class LessonSerializer(serializers.ModelSerializer[OneOnOneBooking]):
             "meeting_link",
         ]
         read_only_fields = fields
+
+    def get_status(self, booking: OneOnOneBooking) -> str:
+        if booking.status == _PENDING and not booking.holds_slot_at(get_adapter().now()):
+            return _EXPIRED
+        return str(booking.status)
 
     def get_meeting_link(self, booking: OneOnOneBooking) -> str | None:
         if booking.status == _CONFIRMED and booking.meeting_link:

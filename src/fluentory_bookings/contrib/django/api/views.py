@@ -6,10 +6,11 @@ are written in the zone of ``?tz=`` (UTC by default) with their offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connections, transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -36,6 +37,7 @@ from fluentory_bookings.contrib.django.api.permissions import (
     seats_visible_to,
 )
 from fluentory_bookings.contrib.django.api.schema import ApiSchema
+from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -43,6 +45,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
 from fluentory_bookings.core.errors import InvalidInput, LimitExceeded
 from fluentory_bookings.core.policy import BookingType
@@ -72,6 +75,15 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     cursor_ordering: Sequence[str] = ("id",)
     # Ids are whole numbers: anything else is a 404 from the router, never a database error.
     lookup_value_regex = "[0-9]{1,18}"
+
+    @classmethod
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:
+        # Each write is one service with its own transaction: a host's ATOMIC_REQUESTS must not
+        # wrap it, or at REPEATABLE READ / SERIALIZABLE it could not lock before its snapshot.
+        view = super().as_view(*args, **kwargs)
+        for alias in connections:
+            view = transaction.non_atomic_requests(using=alias)(view)
+        return view
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return api_exception_handler
@@ -219,7 +231,8 @@ class LessonViewSet(ApiViewSet):
     cursor_ordering = ("starts_at", "id")
 
     def list(self, request: Request) -> Response:
-        """``?role=student|teacher``: the caller's lessons in time order (both roles by default)."""
+        """``?role=student|teacher``: the caller's lessons in time order (both roles by default);
+        ``?status=``: only those in that status (``pending`` ones still hold their slot)."""
         role = request.query_params.get("role")
         if role == "student":
             rows = OneOnOneBooking.objects.filter(student_id=request.user.pk)
@@ -229,6 +242,9 @@ class LessonViewSet(ApiViewSet):
             rows = lessons_of(request.user)
         else:
             raise InvalidInput(f"role must be 'student' or 'teacher', not {role!r}", field="role")
+        wanted = request.query_params.get("status")
+        if wanted:
+            rows = rows.filter(_lessons_in(wanted, get_adapter().now()))
         return self.page(rows, s.LessonSerializer)
 
     def create(self, request: Request) -> Response:
@@ -292,6 +308,19 @@ class LessonViewSet(ApiViewSet):
         return Response({"bookings": s.LessonSerializer(bookings, many=True).data}, status=code)
 
 
+def _lessons_in(wanted: str, now: datetime) -> Q:
+    """The lessons whose status, as shown (see :class:`~.serializers.LessonSerializer`), is
+    ``wanted``."""
+    if wanted not in OneOnOneStatusChoices.values:
+        raise InvalidInput(f"{wanted!r} is not a lesson status", field="status")
+    pending = Q(status=OneOnOneStatusChoices.PENDING)
+    if wanted == OneOnOneStatusChoices.PENDING:
+        return pending & holds_slot(now)
+    if wanted == OneOnOneStatusChoices.EXPIRED:
+        return Q(status=wanted) | (pending & ~holds_slot(now))
+    return Q(status=wanted)
+
+
 # --- availability --------------------------------------------------------------------------------
 
 
@@ -323,6 +352,8 @@ class AvailabilityViewSet(ApiViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         """PATCH: the fields sent; the others keep their values."""
         row = self._own(pk)
+        if not isinstance(request.data, Mapping):
+            raise InvalidInput("the body must be a JSON object of the fields to change")
         data = s.AvailabilityInput(data={**_current(row), **request.data})
         data.is_valid(raise_exception=True)
         row = services.set_availability(
