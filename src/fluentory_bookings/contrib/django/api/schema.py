@@ -22,8 +22,9 @@ from rest_framework import serializers
 
 from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.idempotency import KEY_HEADER, MAX_KEY_LENGTH
+from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 
-__all__ = ["ACTIONS", "Action", "ApiSchema", "ErrorSerializer"]
+__all__ = ["ACTIONS", "FIELDS", "Action", "ApiSchema", "ErrorSerializer"]
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -34,6 +35,10 @@ class ErrorSerializer(serializers.Serializer[Any]):
     error = serializers.CharField(help_text="The error's class code, e.g. `policy_violation`.")
     message = serializers.CharField(help_text="One human sentence, in the request's language.")
     field = serializers.CharField(allow_null=True, help_text="The input at fault, or null.")
+    detail = serializers.CharField(
+        required=False,
+        help_text="The library's own English sentence, for developers (refusals of the rules).",
+    )
 
 
 _ERRORS: dict[str, str] = {
@@ -119,6 +124,13 @@ ACTIONS: dict[tuple[str, str], Action] = {
                 enum=["student", "teacher"],
                 description="Only lessons the caller takes, or gives (default both).",
             ),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=OneOnOneStatusChoices.values,
+                description="Only lessons in this status, as shown (a pending request past "
+                "its deadline shows as `expired`).",
+            ),
         )
     ),
     ("LessonViewSet", "create"): Action(request=s.LessonInput, responses={201: _LESSONS}),
@@ -144,6 +156,13 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ),
 }
 """Keyed by (view class name, action), for the views of :mod:`.views`."""
+
+
+FIELDS: dict[tuple[str, str], dict[str, Any]] = {
+    # Computed (a pending request past its deadline shows as expired), still one of the enum.
+    ("LessonSerializer", "status"): {"type": "string", "enum": OneOnOneStatusChoices.values},
+}
+"""Schemas of computed fields, keyed by (serializer class name, field name)."""
 
 
 class ApiSchema(AutoSchema):
@@ -172,6 +191,9 @@ class ApiSchema(AutoSchema):
     def _map_serializer_field(
         self, field: Any, direction: Any, bypass_extensions: bool = False
     ) -> Any:
+        computed = FIELDS.get((type(field.parent).__name__, field.field_name))
+        if computed is not None:
+            return {**self._get_serializer_field_meta(field, direction), **computed}
         if isinstance(field, serializers.TimeField):
             # A wall-clock time in the rule's own zone: no offset, unlike JSON Schema's "time".
             return {**self._get_serializer_field_meta(field, direction), **LOCAL_TIME}
