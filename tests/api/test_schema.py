@@ -60,6 +60,9 @@ def test_every_operation_documents_its_refusals(path, method, op):
 def test_posts_take_an_idempotency_key_and_nothing_else_does(path, method, op):
     headers = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
     assert headers == (["Idempotency-Key"] if method == "post" else [])
+    successes = [r for code, r in op["responses"].items() if code.startswith("2")]
+    replayed = [r.get("headers", {}).get("Idempotent-Replayed") for r in successes]
+    assert all(replayed) if method == "post" else not any(replayed), replayed
 
 
 def test_the_error_shape():

@@ -21,7 +21,11 @@ from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 from fluentory_bookings.contrib.django.api import serializers as s
-from fluentory_bookings.contrib.django.api.idempotency import KEY_HEADER, MAX_KEY_LENGTH
+from fluentory_bookings.contrib.django.api.idempotency import (
+    KEY_HEADER,
+    MAX_KEY_LENGTH,
+    REPLAYED_HEADER,
+)
 from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 
 __all__ = ["ACTIONS", "FIELDS", "Action", "ApiSchema", "ErrorSerializer"]
@@ -70,6 +74,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
     pattern=rf"^[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}$",
 )
+
+REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier request with the "
+    "same Idempotency-Key (absent otherwise).",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 
 def _id(name: str, what: str) -> OpenApiParameter:
@@ -212,6 +222,10 @@ class ApiSchema(AutoSchema):
             codes.append("404")
         if self.method == "POST":
             codes.append("422")
+        if self.method == "POST":
+            for code, body in bodies.items():
+                if code.startswith("2"):
+                    body.setdefault("headers", {})[REPLAYED_HEADER] = REPLAYED
         for code in codes:
             if code not in bodies:
                 bodies[code] = self._get_response_for_code(ErrorSerializer, code)
