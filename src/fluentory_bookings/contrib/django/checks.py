@@ -150,6 +150,21 @@ def check_durations(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
 
 
 @checks.register(TAG)
+def check_idempotency_ttl(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    # Read on every idempotent POST: a wrong value would fail those requests, not start-up.
+    ttl = app_settings.IDEMPOTENCY_TTL
+    if isinstance(ttl, timedelta) and ttl >= timedelta(0):
+        return []
+    return [
+        checks.Error(
+            f"{PREFIX}IDEMPOTENCY_TTL must be a timedelta of zero or more, not {ttl!r}.",
+            hint="How long the API replays a POST's first answer, e.g. timedelta(hours=24).",
+            id="fluentory_bookings.E005",
+        )
+    ]
+
+
+@checks.register(TAG)
 def check_sqlite_transaction_mode(
     app_configs: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:

@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_MAX_ATTEMPTS": 5,
     "REMINDER_RETRY_DELAY": timedelta(minutes=1),
     "REMINDER_BATCH": 100,
+    # API idempotency keys: how long a POST's first result is replayed to its retries.
+    "IDEMPOTENCY_TTL": timedelta(hours=24),
 }
 
 
