@@ -1,5 +1,5 @@
 # Every target bootstraps .venv from the project's own files first.
-.PHONY: demo test lint typecheck docs tox bench ci clean
+.PHONY: demo test lint typecheck docs openapi tox bench ci clean
 
 demo:
 	@bash scripts/demo.sh
@@ -19,6 +19,10 @@ typecheck:
 docs:
 	@bash scripts/bootstrap.sh
 	.venv/bin/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+openapi:
+	@bash scripts/bootstrap.sh
+	@bash scripts/openapi.sh
 
 tox:
 	@bash scripts/bootstrap.sh

@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/gettext.sh  # the translation tests compile and extract catalogs
+# ical.js and libical, the independent parsers the calendar interop tests read our feeds with.
+interop=$(bash scripts/interop.sh)
+while IFS= read -r line; do export "$line"; done <<< "$interop"
 py=.venv/bin/python
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/fluentory-pg.XXXXXX")
@@ -18,14 +21,14 @@ echo "== core and docs (no Django needed)"
 $py -m pytest tests/core tests/docs -p no:django "$@"
 if [ -d tests/django ]; then
   echo "== Django app on SQLite"
-  DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=sqlite $py -m pytest tests/django tests/docs_django "$@"
+  DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=sqlite $py -m pytest tests/django tests/api tests/docs_django "$@"
   echo "== Django app on PostgreSQL $(cat "$pgdir/port")"
-  DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=postgres $py -m pytest tests/django "$@"
+  DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=postgres $py -m pytest tests/django tests/api "$@"
   # The races again at the snapshot isolation levels hosts may choose (READ COMMITTED ran above).
   for level in repeatable_read serializable; do
     echo "== concurrency on PostgreSQL at ${level/_/ }"
     DJANGO_SETTINGS_MODULE=tests.settings_$level FLUENTORY_TEST_DB=postgres \
-      $py -m pytest tests/django -m "concurrency or isolation" "$@"
+      $py -m pytest tests/django tests/api -m "concurrency or isolation" "$@"
   done
 fi
 if [ -d tests/e2e ]; then

@@ -33,3 +33,9 @@ else:
             "TEST": {"NAME": os.path.join(_dir, "test.sqlite3")},
         }
     }
+
+# The REST API (the [api] extra): DRF's app, and the API's URLs beside the example site's.
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework"]  # noqa: F405
+ROOT_URLCONF = "tests.urls"
+# Its OpenAPI schema (scripts/openapi.sh runs drf-spectacular's `spectacular` command).
+INSTALLED_APPS += ["drf_spectacular"]

@@ -671,8 +671,9 @@ def test_the_list_runs_the_same_queries_at_10_and_200_rows(
     with CaptureQueriesContext(connection) as empty:
         logged_in.get(url("student_bookings"))
     ours = [q["sql"] for q in empty.captured_queries if "fluentory_bookings_" in q["sql"]]
-    # Upcoming and past seats (with sessions and courses), upcoming and past lessons.
-    assert len(ours) == 4, ours
+    # Upcoming and past seats (with sessions and courses), upcoming and past lessons, and
+    # whether the calendar feed has a link.
+    assert len(ours) == 5, ours
     _history(student, teacher, course, one_course, rows)
     with django_assert_num_queries(len(empty.captured_queries)):
         response = logged_in.get(url("student_bookings"))

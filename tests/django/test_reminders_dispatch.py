@@ -281,7 +281,7 @@ def test_the_student_s_own_zone_wins_and_follows_dst(booked):
     due_now(booking)
     assert send_due_reminders().sent == 1
     body = mail.outbox[0].body
-    assert "Sunday, 31 October 2027, 08:00 (America/New_York)" in body
+    assert "When: Sun 31 Oct 2027, 08:00\u201309:00 (America/New_York)" in body
     assert "(America/New_York)" in mail.outbox[0].subject
 
 
@@ -303,7 +303,7 @@ def test_a_lesson_s_reminder_is_sent_in_the_availability_s_zone(
     )
     assert send_due_reminders().sent == 1
     assert [m.to for m in mail.outbox] == [["lesson@example.com"]]
-    assert "09:00 (Europe/Berlin)" in mail.outbox[0].body
+    assert "09:00\u201310:00 (Europe/Berlin)" in mail.outbox[0].body
     assert BookingReminder.objects.filter(sent_at__isnull=True).count() == 0
 
 
@@ -319,7 +319,7 @@ def test_the_mail_carries_the_meeting_link(booked):
     )
     due_now(booking)
     send_due_reminders()
-    assert "Join here: https://meet.example.com/room" in mail.outbox[0].body
+    assert "Meeting link: https://meet.example.com/room" in mail.outbox[0].body
 
 
 def test_the_loop_survives_a_failed_pass(booked, monkeypatch):

@@ -10,7 +10,7 @@ P = "FLUENTORY_BOOKINGS_"
 
 
 def test_the_defaults_pass():
-    assert "fluentory_bookings.E007" not in ids()
+    assert "fluentory_bookings.E008" not in ids()
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,8 @@ def test_the_defaults_pass():
     ],
 )
 def test_a_wrong_reminder_setting_is_an_error(name, value):
-    assert "fluentory_bookings.E007" in ids(**{P + name: value})
+    assert "fluentory_bookings.E008" in ids(**{P + name: value})
 
 
 def test_no_reminders_at_all_is_allowed():
-    assert "fluentory_bookings.E007" not in ids(**{P + "REMINDER_OFFSETS": ()})
+    assert "fluentory_bookings.E008" not in ids(**{P + "REMINDER_OFFSETS": ()})

@@ -263,7 +263,7 @@ def test_raising_seats_promotes_the_waitlist_first_come_first_served(new, make_s
         signals.group_booking_promoted,
         signals.group_booking_promoted,
     ]
-    assert got[0][2] == {"session": updated, "by": session.teacher}
+    assert got[0][2] == {"session": updated, "by": session.teacher, "changed": ["total_seats"]}
     assert [kw["booking"].pk for _, _, kw in got[1:]] == [bookings[2].pk, bookings[3].pk]
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         LiveClassSession,
         OneOnOneBooking,
     )
+    from fluentory_bookings.contrib.django.notifications.messages import Notification
 
 
 class DefaultBookingAdapter:
@@ -160,6 +161,27 @@ class DefaultBookingAdapter:
         """The teacher's busy time outside this app (e.g. a synced calendar) in [start, end)."""
         return []
 
+    # --- notifications ------------------------------------------------------------------------
+    def get_user_language(self, user: AbstractBaseUser) -> str | None:
+        """The language to write to ``user`` in: ``user.profile.language`` or ``user.language``
+        if present, else ``None`` (the site's ``LANGUAGE_CODE``)."""
+        for holder in (getattr(user, "profile", None), user):
+            value = getattr(holder, "language", None) if holder is not None else None
+            if value:
+                return str(value)
+        return None
+
+    def send_notification(self, notification: Notification) -> None:
+        """Deliver one notification of a booking event (see ``notifications.messages``).
+
+        The default e-mails it (plain text and HTML from the ``fluentory_bookings/email/``
+        templates, with an .ics invitation). Override to route some or all notifications to
+        another channel (SMS, push, in-app); raise to report a failure.
+        """
+        from fluentory_bookings.contrib.django.notifications.email import send_email
+
+        send_email(notification)
+
     # --- reminders ----------------------------------------------------------------------------
     def get_reminder_offsets(self, course: Model) -> Sequence[timedelta]:
         """How long before a confirmed booking of ``course`` starts each reminder is due.
@@ -172,13 +194,16 @@ class DefaultBookingAdapter:
     def send_reminder(self, reminder: BookingReminder) -> None:
         """Deliver one due reminder; raise to have it retried (see ``notifications.dispatch``).
 
-        The default e-mails the student a plain-text message rendered from the template
-        ``fluentory_bookings/email/reminder.txt``. Override
-        to send it through another channel (SMS, push, in-app).
+        The default makes it the ``reminder`` notification to the student, which reaches
+        :meth:`send_notification` (an e-mail from the ``fluentory_bookings/email/reminder``
+        templates, unless you route it elsewhere there). Override to treat reminders alone
+        differently.
         """
-        from fluentory_bookings.contrib.django.notifications.reminders import email_reminder
+        from fluentory_bookings.contrib.django.notifications.messages import build, deliver
 
-        email_reminder(reminder)
+        booking = reminder.booking
+        if booking is not None:  # the database guarantees one of the two
+            deliver(build("reminder", booking, booking.student))
 
 
 @lru_cache(maxsize=8)

@@ -24,6 +24,7 @@ from fluentory_bookings.contrib.django.admin_lists import ScalableAdmin
 from fluentory_bookings.contrib.django.models import (
     Booking,
     BookingReminder,
+    FeedToken,
     LiveClassSession,
     OneOnOneBooking,
     TeacherAvailability,
@@ -488,3 +489,24 @@ class BookingReminderAdmin(ScalableAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a reminder exists because a booking was confirmed, never by hand
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(ScalableAdmin):
+    """Who has a calendar feed, read-only: the token itself is never stored, only its digest,
+    which is not shown either. Deleting a row revokes that feed."""
+
+    list_display = ["user", "kind", "created"]
+    list_filter = ["kind"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "kind", "created"]
+    readonly_fields = fields
+    ordering = ["-pk"]
+    sortable_by: list[str] = []
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -13,3 +13,6 @@ class FluentoryBookingsConfig(AppConfig):
             checks,
             receivers,
         )
+        from fluentory_bookings.contrib.django.notifications import (  # noqa: F401
+            receivers as notification_receivers,
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -148,6 +150,21 @@ def check_durations(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
 
 
 @checks.register(TAG)
+def check_idempotency_ttl(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    # Read on every idempotent POST: a wrong value would fail those requests, not start-up.
+    ttl = app_settings.IDEMPOTENCY_TTL
+    if isinstance(ttl, timedelta) and ttl >= timedelta(0):
+        return []
+    return [
+        checks.Error(
+            f"{PREFIX}IDEMPOTENCY_TTL must be a timedelta of zero or more, not {ttl!r}.",
+            hint="How long the API replays a POST's first answer, e.g. timedelta(hours=24).",
+            id="fluentory_bookings.E005",
+        )
+    ]
+
+
+@checks.register(TAG)
 def check_sqlite_transaction_mode(
     app_configs: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
@@ -214,6 +231,37 @@ def _isolation_name(value: object) -> str | None:
     return level.name if level.name in _LEVELS else None
 
 
+# A host name's characters: the UID's right-hand side is published in every event.
+_UID_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,200}[A-Za-z0-9])?")
+
+
+@checks.register(TAG)
+def check_calendar(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The feed window and the UID domain (calendar/events.py), checked before any feed is."""
+    errors: list[checks.CheckMessage] = []
+    for name, least in (("FEED_PAST", timedelta(0)), ("FEED_FUTURE", timedelta(days=1))):
+        value = getattr(app_settings, name)
+        if not isinstance(value, timedelta) or value < least:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} must be a datetime.timedelta of at least {least}, "
+                    f"not {value!r}.",
+                    id="fluentory_bookings.E007",
+                )
+            )
+    domain = app_settings.CALENDAR_UID_DOMAIN
+    if domain is not None and (not isinstance(domain, str) or not _UID_DOMAIN.fullmatch(domain)):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}CALENDAR_UID_DOMAIN must be a domain name such as "
+                f'"lms.example.org", not {domain!r}.',
+                hint="It becomes the part after @ of every calendar event's UID.",
+                id="fluentory_bookings.E007",
+            )
+        )
+    return errors
+
+
 @checks.register(TAG)
 def check_reminders(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """The reminder settings: wrong ones would fail every booking (offsets) or every dispatch."""
@@ -234,5 +282,5 @@ def check_reminders(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1, not {value!r}")
     return [
-        checks.Error(f"{PREFIX}{problem}.", id="fluentory_bookings.E007") for problem in problems
+        checks.Error(f"{PREFIX}{problem}.", id="fluentory_bookings.E008") for problem in problems
     ]

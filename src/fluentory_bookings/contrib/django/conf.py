@@ -32,6 +32,17 @@ DEFAULTS: dict[str, Any] = {
     "PENDING_EXPIRY": timedelta(hours=48),
     # Longest recurring 1:1 series a student may request at once, in weeks.
     "MAX_SERIES_WEEKS": 26,
+    # Notifications (notifications.messages, notifications.email): the site's base URL for
+    # links in e-mails, e.g. "https://lms.example.com" (None: the Sites framework's domain if
+    # it is installed, else no link).
+    "SITE_URL": None,
+    # Calendars (calendar/events.py): a feed holds the events that overlap
+    # [now - FEED_PAST, now + FEED_FUTURE]; cancelled ones stay until they leave it.
+    "FEED_PAST": timedelta(days=60),
+    "FEED_FUTURE": timedelta(days=365),
+    # The right-hand side of every event UID ("fluentory-lesson-42@<this>"): your site's domain.
+    # None derives one from SECRET_KEY (stable while the key is), unique to this installation.
+    "CALENDAR_UID_DOMAIN": None,
     # Reminders (notifications.reminders, notifications.dispatch): how long before a confirmed
     # booking starts each reminder is due (per course: the adapter's get_reminder_offsets), how
     # long a worker holds a claimed reminder before another may take it, how many sends are
@@ -42,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_MAX_ATTEMPTS": 5,
     "REMINDER_RETRY_DELAY": timedelta(minutes=1),
     "REMINDER_BATCH": 100,
+    # API idempotency keys: how long a POST's first result is replayed to its retries.
+    "IDEMPOTENCY_TTL": timedelta(hours=24),
 }
 
 

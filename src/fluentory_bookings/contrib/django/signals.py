@@ -6,7 +6,7 @@ Every signal is sent with ``sender`` = the model class and these keyword argumen
 - group bookings: ``booking`` (a :class:`Booking`) and ``by`` (the acting user or None)
 - ``group_booking_rescheduled``: ``booking`` (the new one), ``previous`` (the cancelled one), ``by``
 - ``attendance_marked``: ``booking``, ``attended`` (bool), ``by``
-- sessions: ``session`` and ``by``
+- sessions: ``session`` and ``by``; ``session_updated`` also ``changed`` (the field names)
 - ``group_waitlist_expired`` and ``session_completed``: sent by the periodic command
   (``bookings_housekeeping``) with ``by=None``
 - deleting a booking row (see ``receivers.py``): ``group_booking_cancelled`` or

@@ -7,8 +7,9 @@ and reverse them with the app namespace, e.g. ``reverse("fluentory_bookings:stud
 
 from __future__ import annotations
 
+from fluentory_bookings.contrib.django.calendar import urls as calendar
 from fluentory_bookings.contrib.django.views import student, teacher
 
 app_name = "fluentory_bookings"
 
-urlpatterns = [*student.urlpatterns, *teacher.urlpatterns]
+urlpatterns = [*student.urlpatterns, *teacher.urlpatterns, *calendar.urlpatterns]

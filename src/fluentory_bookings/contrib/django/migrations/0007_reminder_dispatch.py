@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fluentory_bookings", "0004_scale"),
+        ("fluentory_bookings", "0006_feed_tokens"),
     ]
 
     operations = [

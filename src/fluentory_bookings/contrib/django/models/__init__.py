@@ -2,6 +2,8 @@
 state are thin doors into them."""
 
 from fluentory_bookings.contrib.django.models.availability import TeacherAvailability
+from fluentory_bookings.contrib.django.models.feeds import FeedKind, FeedToken
+from fluentory_bookings.contrib.django.models.idempotency import IdempotencyRecord
 from fluentory_bookings.contrib.django.models.one_on_one import OneOnOneBooking
 from fluentory_bookings.contrib.django.models.reminders import BookingReminder
 from fluentory_bookings.contrib.django.models.sessions import Booking, LiveClassSession
@@ -9,6 +11,9 @@ from fluentory_bookings.contrib.django.models.sessions import Booking, LiveClass
 __all__ = [
     "Booking",
     "BookingReminder",
+    "FeedKind",
+    "FeedToken",
+    "IdempotencyRecord",
     "LiveClassSession",
     "OneOnOneBooking",
     "TeacherAvailability",

@@ -102,6 +102,8 @@ class OneOnOneBooking(TimeStampedModel):
     google_calendar_event_id = models.CharField(
         _("Google Calendar event id"), max_length=255, blank=True
     )
+    # Grows on every change a calendar shows (time, status, link): iCalendar's SEQUENCE.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("1:1 booking")

@@ -69,6 +69,8 @@ class LiveClassSession(TimeStampedModel):
         choices=SessionStatusChoices.choices,
         default=SessionStatusChoices.SCHEDULED,
     )
+    # Grows on every change a calendar shows (time, status, link): iCalendar's SEQUENCE.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("live class session")
@@ -159,6 +161,8 @@ class Booking(TimeStampedModel):
         verbose_name=_("cancelled by"),
     )
     attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
+    # Grows on every change a calendar shows (time, status, link): iCalendar's SEQUENCE.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("Group Session Booking")

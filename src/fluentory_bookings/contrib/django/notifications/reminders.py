@@ -13,12 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import gettext
-
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -32,7 +26,6 @@ from fluentory_bookings.core.seats import SeatStatus
 __all__ = [
     "drop_reminders",
     "drop_session_reminders",
-    "email_reminder",
     "move_reminders",
     "move_session_reminders",
     "schedule_reminders",
@@ -98,36 +91,6 @@ def move_session_reminders(session: LiveClassSession) -> list[BookingReminder]:
     return schedule_reminders(*confirmed)
 
 
-def email_reminder(reminder: BookingReminder) -> None:
-    """The default adapter's delivery: a plain-text e-mail to the student, in the site's
-    language, with the start in the student's zone (else the booking's)."""
-    booking = reminder.booking
-    assert booking is not None  # the database guarantees one of the two
-    student = booking.student
-    if not student.email:
-        return  # nobody to write to: nothing to retry either
-    start, _, _ = _start_and_course(booking)
-    zone = get_adapter().get_user_timezone(student) or _booking_zone(booking)
-    local = start.astimezone(zone)
-    title = booking.session.title if isinstance(booking, Booking) else str(booking.course)
-    context = {
-        "reminder": reminder,
-        "booking": booking,
-        "student": student,
-        "title": title,
-        "starts_at": local,
-        "zone": str(zone),
-        "meeting_link": _meeting_link(booking),
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Reminder: %(title)s at %(time)s") % {
-            "title": title,
-            "time": f"{local:%Y-%m-%d %H:%M} ({zone})",
-        }
-        body = render_to_string("fluentory_bookings/email/reminder.txt", context)
-    send_mail(subject, body, None, [student.email])
-
-
 # --- internals ----------------------------------------------------------------------------------
 
 
@@ -147,18 +110,3 @@ def _start_and_course(booking: AnyBooking) -> tuple[datetime, Any, Any]:
         session = booking.session
         return session.starts_at, session.course_id, lambda: session.course
     return booking.starts_at, booking.course_id, lambda: booking.course
-
-
-def _booking_zone(booking: AnyBooking) -> Any:
-    from fluentory_bookings.core.zones import resolve_zone
-
-    if isinstance(booking, Booking):
-        return resolve_zone(str(booking.session.timezone))
-    slot = booking.availability_slot
-    return resolve_zone(str(slot.timezone)) if slot is not None else resolve_zone("UTC")
-
-
-def _meeting_link(booking: AnyBooking) -> str:
-    if isinstance(booking, Booking):
-        return str(booking.session.meeting_link)
-    return str(booking.meeting_link)

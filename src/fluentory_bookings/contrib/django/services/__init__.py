@@ -12,6 +12,7 @@ still cannot decide, the caller gets :class:`TryAgain`.
 from fluentory_bookings.contrib.django.services.availability import (
     Eligibility,
     check_one_on_one_eligibility,
+    delete_availability,
     open_slots_for,
     set_availability,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "create_session",
     "create_weekly_sessions",
     "decline_one_on_one",
+    "delete_availability",
     "expire_pending_requests",
     "finish_started_sessions",
     "leave_waitlist",

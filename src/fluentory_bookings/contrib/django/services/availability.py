@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_LISTING_WINDOW",
     "Eligibility",
     "check_one_on_one_eligibility",
+    "delete_availability",
     "open_slots_for",
     "set_availability",
 ]
@@ -180,6 +181,27 @@ def set_availability(
     if availability is not None and availability is not row:
         _copy_fields(row, availability)
     return row
+
+
+@use_case
+def delete_availability(teacher: Any, availability: TeacherAvailability) -> None:
+    """Delete the teacher's availability: it offers no more slots.
+
+    Lessons already booked through it keep their times and stay the teacher's commitments
+    (cancel them through :func:`cancel_one_on_one` to free them); they only forget which
+    availability they came from.
+
+    Raises:
+        NotPermitted: ``availability`` belongs to another teacher.
+    """
+    with transaction.atomic():
+        lock_users(teacher)
+        row = TeacherAvailability.objects.select_for_update().filter(pk=availability.pk).first()
+        if row is None:
+            return
+        if row.teacher_id != getattr(teacher, "pk", None):
+            raise NotPermitted("this availability belongs to another teacher", actor="teacher")
+        row.delete()
 
 
 # --- open slots -------------------------------------------------------------------------------

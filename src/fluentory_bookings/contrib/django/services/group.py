@@ -428,7 +428,8 @@ def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | Non
         if current.status != target:
             current.status = target
             current.attendance_marked_at = now
-            current.save(update_fields=["status", "attendance_marked_at"])
+            current.sequence += 1
+            current.save(update_fields=["status", "attendance_marked_at", "sequence"])
             send_on_commit(attendance_marked, Booking, booking=current, attended=attended, by=by)
     _sync(booking, current)
     return current
@@ -509,7 +510,11 @@ def apply_release(
     promote_ids = [entry.booking_id for entry in decision.promote]
     if promote_ids:
         Booking.objects.filter(pk__in=promote_ids, status=_WAITLISTED).update(
-            status=_CONFIRMED, promoted_at=now, waitlist_position=None, modified=timezone.now()
+            status=_CONFIRMED,
+            promoted_at=now,
+            waitlist_position=None,
+            sequence=F("sequence") + 1,
+            modified=timezone.now(),
         )
     renumber(decision.waitlist, stored)
     # Always written, even for a waitlist that only moved up: see the waitlist path of _book.
@@ -756,16 +761,18 @@ def _release(
     booking.cancelled_at = now
     booking.cancelled_by = by if getattr(by, "pk", None) is not None else None
     booking.waitlist_position = None
+    booking.sequence += 1
+    fields = ["status", "cancelled_at", "cancelled_by", "waitlist_position", "sequence"]
     if was_confirmed:
         # A counter already at 0 (data written around the services) frees nothing more.
         freed = 1 if session.seats_taken > 0 else 0
         candidates = waitlist if session.starts_at > now else []
         decision = decide_release(seat_state(session), candidates, freed=freed)
-        booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "waitlist_position"])
+        booking.save(update_fields=fields)
         drop_reminders(booking)
         return apply_release(session, decision, stored, now=now, freed=freed)
     remaining = core_leave_waitlist(waitlist, booking.pk)
-    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "waitlist_position"])
+    booking.save(update_fields=fields)
     renumber(remaining, stored)
     return []
 

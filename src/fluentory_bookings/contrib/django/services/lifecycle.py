@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db import connections, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
@@ -94,12 +94,14 @@ def _end_waitlist(session: LiveClassSession, now: datetime) -> int:
         cancelled_at=now,
         cancelled_by=None,
         waitlist_position=None,
+        sequence=F("sequence") + 1,
         modified=timezone.now(),
     )
     # Every change to a session's bookings updates the session row (see services.group._book).
     LiveClassSession.objects.filter(pk=session.pk).update(modified=timezone.now())
     for b in ended:
         b.status, b.cancelled_at, b.waitlist_position = SeatStatus.CANCELLED.value, now, None
+        b.sequence += 1
         b.session = session
         send_on_commit(group_waitlist_expired, Booking, booking=b, by=None)
     return len(ended)

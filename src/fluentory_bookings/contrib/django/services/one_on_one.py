@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone as django_timezone
@@ -403,7 +404,8 @@ def set_one_on_one_meeting_link(booking: OneOnOneBooking, link: str, by: Any) ->
         previous = fresh.meeting_link
         if link != previous:
             fresh.meeting_link = link
-            fresh.save(update_fields=["meeting_link", "modified"])
+            fresh.sequence += 1
+            fresh.save(update_fields=["meeting_link", "sequence", "modified"])
             signals.send_on_commit(
                 signals.one_on_one_meeting_link_changed,
                 OneOnOneBooking,
@@ -473,7 +475,12 @@ def expire_pending_requests(now: datetime | None = None) -> int:
             changed = (
                 OneOnOneBooking.objects.using(alias)
                 .filter(pk__in=[b.pk for b in rows], status=_S.PENDING.value)
-                .update(status=_S.EXPIRED.value, decided_at=now, modified=django_timezone.now())
+                .update(
+                    status=_S.EXPIRED.value,
+                    decided_at=now,
+                    sequence=F("sequence") + 1,
+                    modified=django_timezone.now(),
+                )
             )
             # Rows are locked (PostgreSQL) or the database serialises writers (SQLite), so
             # every row read above is still pending; the conditional update guards regardless.
@@ -487,6 +494,7 @@ def expire_pending_requests(now: datetime | None = None) -> int:
             for b in rows:
                 b.status = _S.EXPIRED.value
                 b.decided_at = now
+                b.sequence += 1
                 _send(signals.one_on_one_expired, b, None)
             return len(rows)
 
@@ -555,7 +563,8 @@ def _record(
     booking.status = status.value
     booking.decided_at = now
     booking.decided_by_id = getattr(by, "pk", None)
-    fields = ["status", "decided_at", "decided_by", "modified"]
+    booking.sequence += 1
+    fields = ["status", "decided_at", "decided_by", "sequence", "modified"]
     if reason:
         booking.decision_reason = reason
         fields.append("decision_reason")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
@@ -91,6 +92,8 @@ UPDATABLE_FIELDS = frozenset(
     }
 )
 """What :func:`update_session` may change. The course and the teacher stay."""
+CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "meeting_link"})
+"""The changes that raise a session's calendar ``sequence`` (with cancelling it)."""
 
 
 @use_case
@@ -290,8 +293,9 @@ def update_session(
     Who may: a teacher of the course (the session's teacher included) or staff.
 
     Returns:
-        The session as stored. ``session_updated`` (``session``, ``by``) is sent after the
-        commit if anything changed, and ``group_booking_promoted`` for each promotion.
+        The session as stored. ``session_updated`` (``session``, ``by``, ``changed``: the
+        names of the fields that changed) is sent after the commit if anything changed, and
+        ``group_booking_promoted`` for each promotion.
 
     Raises:
         InvalidInput: a field :func:`update_session` cannot change (``course``, ``teacher``,
@@ -359,6 +363,8 @@ def update_session(
         if not fields:
             _copy(session, current)
             return current
+        if fields.keys() & CALENDAR_FIELDS:
+            fields["sequence"] = current.sequence + 1
         waitlist, stored = load_waitlist(current.pk)
         if current.starts_at <= now:
             waitlist = []  # new seats in a running class go to nobody waiting
@@ -370,7 +376,9 @@ def update_session(
         current.refresh_from_db()
         if "starts_at" in fields:
             move_session_reminders(current)
-        send_on_commit(session_updated, LiveClassSession, session=current, by=by)
+        send_on_commit(
+            session_updated, LiveClassSession, session=current, by=by, changed=sorted(fields)
+        )
         signal_promoted(promoted, by=by)
     _copy(session, current)
     return current
@@ -420,10 +428,14 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
             cancelled_at=now,
             cancelled_by=by,
             waitlist_position=None,
+            sequence=F("sequence") + 1,
             modified=stamp,
         )
         LiveClassSession.objects.filter(pk=current.pk).update(
-            seats_taken=0, status=SessionStatus.CANCELLED.value, modified=stamp
+            seats_taken=0,
+            status=SessionStatus.CANCELLED.value,
+            sequence=F("sequence") + 1,
+            modified=stamp,
         )
         current.refresh_from_db()
         drop_session_reminders(current)

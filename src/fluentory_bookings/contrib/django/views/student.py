@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
+from fluentory_bookings.contrib.django.calendar.views import feed_box
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.forms.student import (
     OneOnOneCancelForm,
@@ -32,6 +33,7 @@ from fluentory_bookings.contrib.django.forms.student import (
 )
 from fluentory_bookings.contrib.django.models import (
     Booking,
+    FeedKind,
     LiveClassSession,
     OneOnOneBooking,
     TeacherAvailability,
@@ -236,6 +238,7 @@ def student_bookings(request: HttpRequest) -> HttpResponse:
         {
             "upcoming": _by_start(upcoming_seats, upcoming_lessons),
             "earlier": _by_start(earlier_seats, earlier_lessons, latest_first=True),
+            "feed": feed_box(request, FeedKind.STUDENT),
         },
     )
 

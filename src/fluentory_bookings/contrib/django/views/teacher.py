@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.calendar.views import feed_box
 from fluentory_bookings.contrib.django.forms.teacher import (
     AttendanceForm,
     AvailabilityForm,
@@ -34,6 +35,7 @@ from fluentory_bookings.contrib.django.forms.teacher import (
 )
 from fluentory_bookings.contrib.django.models import (
     Booking,
+    FeedKind,
     LiveClassSession,
     OneOnOneBooking,
     TeacherAvailability,
@@ -149,6 +151,7 @@ def _schedule_page(
             "recent": recent,
             "form": form,
             "can_create": bool(group),
+            "feed": feed_box(request, FeedKind.TEACHER),
         },
     )
     response.status_code = status
@@ -380,6 +383,7 @@ def teacher_one_on_one_bookings(request: HttpRequest) -> HttpResponse:
             "pending": [b for b in page if b.status == OneOnOneStatus.PENDING.value],
             "confirmed": [b for b in page if b.status == OneOnOneStatus.CONFIRMED.value],
             "type_label": booking_type_label(BookingType.ONE_ON_ONE),
+            "feed": feed_box(request, FeedKind.TEACHER),
         },
     )
 

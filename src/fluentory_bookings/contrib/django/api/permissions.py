@@ -1,0 +1,69 @@
+"""Who may see and do what: the pages' rules, as querysets and DRF permission classes.
+
+An object the caller may not see is a 404, never a 403: an id reveals nothing. What a caller
+may see but not do (a student approving their own request) is left to the service, which
+refuses with a typed error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from rest_framework.permissions import IsAuthenticated
+
+from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.models import (
+    Booking,
+    OneOnOneBooking,
+    TeacherAvailability,
+)
+
+__all__ = [
+    "Authenticated",
+    "lessons_of",
+    "lessons_taught_by",
+    "own_availabilities",
+    "seats_of",
+    "seats_visible_to",
+    "teaches_session",
+]
+
+
+class Authenticated(IsAuthenticated):
+    """Every endpoint needs a user; how they log in is the host's DRF authentication."""
+
+
+def seats_of(user: Any) -> QuerySet[Booking]:
+    """The user's own group bookings (the student pages' rule)."""
+    return Booking.objects.filter(student_id=user.pk)
+
+
+def teaches_session(user: Any, session: Any) -> bool:
+    """The teacher pages' rule: the session's teacher, or a teacher of its course."""
+    return bool(session.teacher_id == user.pk or get_adapter().is_teacher(user, session.course))
+
+
+def seats_visible_to(user: Any, pk: int) -> Booking | None:
+    """A group booking the user holds or teaches (a roster row), else None."""
+    booking = Booking.objects.select_related("session__course").filter(pk=pk).first()
+    if booking is None:
+        return None
+    if booking.student_id == user.pk or teaches_session(user, booking.session):
+        return booking
+    return None
+
+
+def lessons_of(user: Any) -> QuerySet[OneOnOneBooking]:
+    """1:1 bookings the user takes or gives."""
+    return OneOnOneBooking.objects.filter(Q(student_id=user.pk) | Q(teacher_id=user.pk))
+
+
+def lessons_taught_by(user: Any) -> QuerySet[OneOnOneBooking]:
+    """1:1 bookings the user gives: the only ones they may approve, decline or link."""
+    return OneOnOneBooking.objects.filter(teacher_id=user.pk)
+
+
+def own_availabilities(user: Any) -> QuerySet[TeacherAvailability]:
+    """A teacher edits and lists only their own availability."""
+    return TeacherAvailability.objects.filter(teacher_id=user.pk)

@@ -1,0 +1,1 @@
+"""Calendars: the iCalendar builder (``builder``), the rows it is fed from (``events``)."""

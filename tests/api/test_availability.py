@@ -1,0 +1,182 @@
+"""availability/ (a teacher's own rules) and slots/ (what anyone may book)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from fluentory_bookings.contrib.django import services
+from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
+from tests.api.conftest import API, refused, snapshot
+from tests.django.when import at, day
+
+pytestmark = pytest.mark.django_db
+URL = API + "availability/"
+
+
+def rule(course, **changes):
+    data = {
+        "course": course.pk,
+        "kind": "weekly",
+        "timezone": "Europe/Berlin",
+        "start_date": day(1).isoformat(),
+        "start_time": "09:00",
+        "end_time": "12:00",
+        "weekdays": [0, 2, 4],
+        "slot_minutes": 45,
+    }
+    return {**data, **changes}
+
+
+def test_a_teacher_creates_reads_updates_and_deletes_their_rule(client_for, teacher, one_course):
+    c = client_for(teacher)
+    created = c.post(URL, rule(one_course), format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["timezone"] == "Europe/Berlin"
+    assert body["weekdays"] == [0, 2, 4]
+    assert body["start_time"] == "09:00:00"
+    pk = body["id"]
+    assert [r["id"] for r in c.get(URL).json()["results"]] == [pk]
+    assert c.get(URL + f"{pk}/").json()["slot_minutes"] == 45
+    patched = c.patch(URL + f"{pk}/", {"end_time": "13:00", "is_active": False}, format="json")
+    assert patched.status_code == 200, patched.json()
+    row = TeacherAvailability.objects.get(pk=pk)
+    assert (row.end_time, row.is_active, row.slot_minutes) == (time(13), False, 45)
+    put = c.put(URL + f"{pk}/", rule(one_course, kind="one_time", weekdays=[]), format="json")
+    assert put.status_code == 200, put.json()
+    assert TeacherAvailability.objects.get(pk=pk).kind == "one_time"
+    assert c.delete(URL + f"{pk}/").status_code == 204
+    assert not TeacherAvailability.objects.filter(pk=pk).exists()
+
+
+def test_deleting_keeps_the_lessons_booked_through_it(client_for, teacher, student, availability):
+    (lesson,) = services.request_one_on_one(availability, student, at(day(3), 10))
+    assert client_for(teacher).delete(URL + f"{availability.pk}/").status_code == 204
+    lesson.refresh_from_db()
+    assert lesson.status == "confirmed"
+    assert lesson.availability_slot_id is None
+
+
+def test_the_delete_service_refuses_another_teacher_s_rule(availability, make_user):
+    from fluentory_bookings.core.errors import NotPermitted
+
+    before = snapshot()
+    with pytest.raises(NotPermitted):
+        services.delete_availability(make_user(), availability)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"timezone": "Berlin"}, "invalid_timezone", "timezone"),
+        ({"weekdays": []}, "invalid_rule", "weekdays"),
+        ({"weekdays": [7]}, "invalid_input", "weekdays"),
+        ({"end_time": "09:00"}, "invalid_rule", None),
+        ({"slot_minutes": 0}, "invalid_rule", "slot_minutes"),
+        ({"slot_minutes": 600}, "invalid_rule", "slot_minutes"),
+        ({"kind": "rrule", "rrule": "FREQ=SECONDLY"}, "invalid_input", "kind"),
+        ({"start_date": "tomorrow"}, "invalid_input", "start_date"),
+        ({"excluded_dates": ["2027-01-01"] * 401}, "invalid_input", "excluded_dates"),
+    ],
+)
+def test_a_bad_rule_is_a_typed_400_and_writes_nothing(
+    client_for, teacher, one_course, changes, code, field
+):
+    before = snapshot()
+    refused(
+        client_for(teacher).post(URL, rule(one_course, **changes), format="json"), 400, code, field
+    )
+    assert snapshot() == before
+
+
+def test_only_a_course_the_teacher_teaches(client_for, teacher, make_course, make_user):
+    elsewhere = make_course("one_on_one", teacher=make_user())
+    group_course = make_course("group_session", teacher=teacher)
+    before = snapshot()
+    c = client_for(teacher)
+    refused(c.post(URL, rule(elsewhere), format="json"), 400, "invalid_input", "course")
+    refused(c.post(URL, rule(group_course), format="json"), 409, "booking_type")
+    assert snapshot() == before
+
+
+def test_another_teacher_s_availability_is_404_and_unchanged(
+    client_for, availability, make_user, one_course
+):
+    c = client_for(make_user("other-teacher"))
+    before = snapshot()
+    assert c.get(URL + f"{availability.pk}/").status_code == 404
+    refused(c.put(URL + f"{availability.pk}/", rule(one_course), format="json"), 404, "not_found")
+    refused(
+        c.patch(URL + f"{availability.pk}/", {"is_active": False}, format="json"), 404, "not_found"
+    )
+    refused(c.delete(URL + f"{availability.pk}/"), 404, "not_found")
+    assert c.get(URL).json()["results"] == []
+    assert snapshot() == before
+
+
+# --- slots ----------------------------------------------------------------------------------------
+
+
+def test_open_slots_of_a_course_in_the_requested_zone(
+    client_for, student, availability, one_course, teacher
+):
+    services.request_one_on_one(availability, student, at(day(3), 10))
+    start = day(3).isoformat()
+    end = day(4).isoformat()
+    body = client_for(student).get(
+        API + f"slots/?course={one_course.pk}&from={start}&to={end}&tz=Asia/Tokyo"
+    )
+    assert body.status_code == 200, body.json()
+    slots = body.json()["results"]
+    starts = [datetime.fromisoformat(s["start"]) for s in slots]
+    assert all(s.utcoffset() == timedelta(hours=9) for s in starts)
+    # Midnight to midnight in Tokyo: 15:00 UTC the day before to 15:00 UTC; 10:00 UTC is taken.
+    assert at(day(3), 10) not in starts
+    assert at(day(3), 9) in starts
+    assert {s["availability"] for s in slots} == {availability.pk}
+    assert {s["teacher"] for s in slots} == {teacher.pk}
+    assert {s["course"] for s in slots} == {one_course.pk}
+
+
+def test_open_slots_of_a_teacher(client_for, student, availability, teacher):
+    query = f"slots/?teacher={teacher.pk}&from={day(2).isoformat()}&to={day(3).isoformat()}"
+    body = client_for(student).get(API + query).json()
+    # 08:00 to 20:00 UTC in hour-long slots.
+    assert [s["start"] for s in body["results"]] == [
+        at(day(2), h).isoformat().replace("+00:00", "Z") for h in range(8, 20)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code", "field"),
+    [
+        ("", 400, "invalid_input", "course"),
+        ("?course=COURSE&from=2027-01-01&to=2027-04-02", 400, "limit_exceeded", "to"),
+        ("?course=COURSE&tz=Nowhere", 400, "invalid_timezone", "tz"),
+        ("?course=999999", 400, "invalid_input", "course"),
+        ("?course=GROUP", 409, "booking_type", None),
+    ],
+)
+def test_slot_queries_are_bounded_and_checked(
+    client_for, student, one_course, group, availability, query, status, code, field
+):
+    query = query.replace("COURSE", str(one_course.pk)).replace("GROUP", str(group.pk))
+    refused(client_for(student).get(API + "slots/" + query), status, code, field)
+
+
+def test_a_booked_slot_is_no_longer_listed(client_for, student, availability, one_course):
+    c = client_for(student)
+    query = f"slots/?course={one_course.pk}&from={day(3).isoformat()}&to={day(4).isoformat()}"
+    first = c.get(API + query).json()["results"][0]
+    booked = c.post(
+        API + "bookings/one-on-one/",
+        {"availability": first["availability"], "starts_at": first["start"]},
+        format="json",
+    )
+    assert booked.status_code == 201, booked.json()
+    again = c.get(API + query).json()["results"]
+    assert first["start"] not in [s["start"] for s in again]
+    assert OneOnOneBooking.objects.count() == 1
