@@ -338,6 +338,10 @@ def test_an_https_link_is_url_and_location():
         ({"sequence": True}, "sequence"),
         ({"summary": None}, "summary"),
         ({"categories": ["a"]}, "categories"),
+        ({"organizer": "site"}, "organizer"),
+        ({"attendee": "a@b;RSVP=TRUE:x"}, "attendee"),
+        ({"attendee": "a@b\r\nATTENDEE:c@d"}, "attendee"),
+        ({"attendee": 7}, "attendee"),
     ],
 )
 def test_bad_events_are_refused(fields, field):
@@ -382,6 +386,26 @@ def test_two_events_with_one_uid_are_refused():
     with pytest.raises(InvalidInput) as caught:
         build_calendar([event("same@t"), event("same@t", summary="other")], name="x")
     assert caught.value.field == "events"
+
+
+def test_an_invitation_names_its_organizer_and_attendee():
+    body = build_calendar(
+        [event(organizer="bookings@lms.example", attendee="ana@example.com")],
+        name="x",
+        method="REQUEST",
+    )
+    [vevent] = parse(body).walk("VEVENT")
+    assert str(vevent["ORGANIZER"]) == "mailto:bookings@lms.example"
+    assert str(vevent["ATTENDEE"]) == "mailto:ana@example.com"
+    assert vevent["ATTENDEE"].params["RSVP"] == "FALSE"
+
+
+def test_a_feed_never_carries_an_address():
+    with pytest.raises(InvalidInput) as caught:
+        build_calendar([event(attendee="ana@example.com")], name="x")
+    assert caught.value.field == "events"
+    with pytest.raises(InvalidInput):
+        build_calendar([event(organizer="bookings@lms.example")], name="x")
 
 
 def test_only_calendar_events_are_accepted():

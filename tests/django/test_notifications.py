@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
+from email.utils import parseaddr
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter
@@ -138,6 +140,9 @@ def test_a_confirmed_seat_is_mailed_with_text_html_link_and_the_feed_s_invitatio
     assert int(event["SEQUENCE"]) == feed.sequence
     assert str(event["STATUS"]) == "CONFIRMED"
     assert event.decoded("DTSTART") == session.starts_at
+    # iTIP: the site's sender organizes, the recipient attends (RFC 5546 3.2.2).
+    assert str(event["ORGANIZER"]) == f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"
+    assert str(event["ATTENDEE"]) == f"mailto:{student.email}"
 
 
 def test_a_waitlist_place_says_where_in_line_with_no_link_and_no_invitation(
@@ -374,6 +379,7 @@ def test_a_cancelled_lesson_is_told_to_both_with_a_cancel_of_a_higher_sequence(
         assert method == "CANCEL"
         assert str(event["STATUS"]) == "CANCELLED"
         assert int(event["SEQUENCE"]) > approved
+        assert str(event["ATTENDEE"]) == f"mailto:{message.to[0]}"
 
 
 def test_a_deleted_lesson_tells_the_teacher_with_a_cancel(

@@ -39,6 +39,9 @@ METHODS = frozenset({"PUBLISH", "REQUEST", "CANCEL"})
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
 _UID = re.compile(r"[\x21-\x7e]{1,255}\Z")
+# What a mailto: URI can carry unescaped: no whitespace, controls, or the characters that
+# would end the value or open a parameter.
+_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f:;,\"<>@]{1,64}@[A-Za-z0-9.-]{1,253}\Z")
 
 
 def clean_text(value: str) -> str:
@@ -94,6 +97,11 @@ class CalendarEvent:
     description: str = ""
     url: str | None = None  # meeting link; written (URL + LOCATION) only if https
     categories: tuple[str, ...] = ()
+    # iTIP only (an e-mail invitation, ``method`` set): RFC 5546 wants an ORGANIZER and the
+    # ATTENDEE it is sent to, or Outlook and Gmail show a REQUEST/CANCEL as a plain import.
+    # Refused in feeds and downloads, which anyone holding the link can read.
+    organizer: str | None = None  # an e-mail address
+    attendee: str | None = None  # an e-mail address
 
     def __post_init__(self) -> None:
         if not isinstance(self.uid, str) or not _UID.match(self.uid):
@@ -123,6 +131,12 @@ class CalendarEvent:
             isinstance(c, str) for c in self.categories
         ):
             raise InvalidInput("categories must be a tuple of strings", field="categories")
+        for name in ("organizer", "attendee"):
+            address = getattr(self, name)
+            if address is not None and (
+                not isinstance(address, str) or not _ADDRESS.match(address)
+            ):
+                raise InvalidInput(f"{name} must be an e-mail address", field=name)
 
 
 def _local_zone(event: CalendarEvent) -> ZoneInfo | None:
@@ -235,6 +249,15 @@ def _event(event: CalendarEvent, zone: ZoneInfo | None) -> Event:
         vevent.add("LOCATION", vText(link))
     if event.categories:
         vevent.add("CATEGORIES", vCategory([clean_text(c) for c in event.categories]))
+    if event.organizer is not None:
+        vevent.add("ORGANIZER", f"mailto:{event.organizer}")
+    if event.attendee is not None:
+        # Told, not asked: the booking is decided on the site, so no RSVP buttons.
+        vevent.add(
+            "ATTENDEE",
+            f"mailto:{event.attendee}",
+            parameters={"PARTSTAT": "ACCEPTED", "RSVP": "FALSE"},
+        )
     # Busy while it holds time; a cancelled event frees it.
     vevent.add("TRANSP", "TRANSPARENT" if event.status == "CANCELLED" else "OPAQUE")
     return vevent
@@ -258,8 +281,8 @@ def build_calendar(
 
     Raises:
         InvalidInput: ``name`` is not a string, ``method`` is not one of the above, ``refresh``
-            is not a positive timedelta, an item of ``events`` is not a ``CalendarEvent``, or
-            two share a UID.
+            is not a positive timedelta, an item of ``events`` is not a ``CalendarEvent``,
+            two share a UID, or an event has an organizer or attendee without a ``method``.
     """
     if not isinstance(name, str):
         raise InvalidInput("name must be a string", field="name")
@@ -271,6 +294,11 @@ def build_calendar(
     for item in items:
         if not isinstance(item, CalendarEvent):
             raise InvalidInput("events must be CalendarEvent values", field="events")
+    if method is None and any(i.organizer or i.attendee for i in items):
+        raise InvalidInput(
+            "organizer and attendee are for e-mail invitations (method set), never feeds",
+            field="events",
+        )
     if len({item.uid for item in items}) != len(items):
         # Clients keep one event per UID, and which one they keep differs.
         raise InvalidInput("two events share a UID", field="events")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import tzinfo
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -40,7 +41,7 @@ from fluentory_bookings.contrib.django.calendar.events import (
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
 from fluentory_bookings.core.approvals import OneOnOneStatus
-from fluentory_bookings.core.errors import BookingError
+from fluentory_bookings.core.errors import BookingError, InvalidInput
 from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.seats import SeatStatus
 from fluentory_bookings.core.zones import resolve_zone
@@ -194,6 +195,7 @@ def _invitations(notification: Notification, title: str) -> list[tuple[str, byte
 
 def _build_invitations(notification: Notification, title: str) -> list[tuple[str, bytes, str]]:
     event, booking = notification.event, notification.booking
+    to = str(notification.recipient.email)
     found: list[tuple[str, bytes, str]] = []
     if event in _REQUEST and booking.status in _CONFIRMED:
         # One invitation per lesson of a series: an iTIP message carries one UID.
@@ -202,10 +204,12 @@ def _build_invitations(notification: Notification, title: str) -> list[tuple[str
             entry = _calendar_event(lesson)
             suffix = f"-{n}" if len(lessons) > 1 else ""
             if entry.status == "CANCELLED":  # changed again since: say what holds now
-                found.append((f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
+                found.append(
+                    (f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL", to), "CANCEL")
+                )
             else:
                 found.append(
-                    (f"invite{suffix}.ics", _calendar([entry], title, "REQUEST"), "REQUEST")
+                    (f"invite{suffix}.ics", _calendar([entry], title, "REQUEST", to), "REQUEST")
                 )
     if event in _CANCEL:
         deleted = bool(notification.context.get("deleted"))
@@ -213,13 +217,13 @@ def _build_invitations(notification: Notification, title: str) -> list[tuple[str
         for n, lesson in enumerate(lessons, start=1):
             entry = _cancelled(_calendar_event(lesson), deleted=deleted)
             suffix = f"-{n}" if len(lessons) > 1 else ""
-            found.append((f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
+            found.append((f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL", to), "CANCEL"))
     previous = notification.context.get("previous_booking")
     if event == "group_rescheduled" and previous is not None:
         old = Booking.objects.select_related("session").filter(pk=previous).first()
         if old is not None:
             entry = _cancelled(_calendar_event(old))
-            found.append(("cancel.ics", _calendar([entry], title, "CANCEL"), "CANCEL"))
+            found.append(("cancel.ics", _calendar([entry], title, "CANCEL", to), "CANCEL"))
     return found
 
 
@@ -254,8 +258,18 @@ def _cancelled(entry: CalendarEvent, *, deleted: bool = False) -> CalendarEvent:
     return replace(entry, status="CANCELLED", sequence=entry.sequence + 1)
 
 
-def _calendar(entries: list[CalendarEvent], title: str, method: str) -> bytes:
-    return build_calendar(entries, name=title, method=method)
+def _calendar(entries: list[CalendarEvent], title: str, method: str, to: str) -> bytes:
+    return build_calendar([_addressed(e, to) for e in entries], name=title, method=method)
+
+
+def _addressed(entry: CalendarEvent, to: str) -> CalendarEvent:
+    """``entry`` with the iTIP ORGANIZER (the site's sender) and ATTENDEE (``to``), or as it is
+    when either is not a plain address the builder accepts: the mail still goes out."""
+    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    try:
+        return replace(entry, organizer=organizer, attendee=to)
+    except InvalidInput:
+        return entry
 
 
 def _booking_zone(notification: Notification) -> tzinfo:
