@@ -8,7 +8,10 @@ cd example_project
 ../.venv/bin/python manage.py migrate --noinput -v0
 ../.venv/bin/python manage.py seed_demo
 url="http://127.0.0.1:${PORT:-8000}/"
+export LMS_SITE_URL="${url%/}"  # the e-mails' links (settings.py)
 echo
 echo "Open $url and sign in with one click: ana (a student) or tara (a teacher), among others."
 echo "Passwords are the usernames; admin / admin opens ${url}admin/. Ctrl-C stops."
+echo "E-mails are printed here. Reminders: in a second terminal, in example_project/,"
+echo "  ../.venv/bin/python manage.py send_booking_reminders --loop"
 exec ../.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

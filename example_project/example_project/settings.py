@@ -1,7 +1,10 @@
 """Settings of the example LMS. The fluentory-bookings part is marked; the rest is plain Django."""
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
+
+import django
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,6 +22,10 @@ INSTALLED_APPS = [
     "lms",
     "fluentory_bookings.contrib.django",  # <- fluentory-bookings
 ]
+# The REST API (the [api] extra) when Django REST framework is installed, as the dev requirements
+# do; without it the site is the same minus `api/` (urls.py asks the app registry).
+if find_spec("rest_framework") is not None:
+    INSTALLED_APPS += ["rest_framework"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -74,7 +81,18 @@ LOGOUT_REDIRECT_URL = "login"
 # One-click sign-in as a demo user (lms/views.py): on with DEBUG, or set LMS_DEMO_LOGIN=1.
 LMS_DEMO_LOGIN = os.environ.get("LMS_DEMO_LOGIN", "0") == "1"
 
+# The demo's e-mails (notifications, reminders) are printed where runserver runs. Django 6.1
+# replaces EMAIL_BACKEND by MAILERS and warns about the old name, which 5.2 does not know.
+if DEBUG:
+    _console = "django.core.mail.backends.console.EmailBackend"
+    if django.VERSION >= (6, 1):
+        MAILERS = {"default": {"BACKEND": _console}}
+    else:
+        EMAIL_BACKEND = _console
+
 # --- fluentory-bookings ---------------------------------------------------------------------------
 FLUENTORY_BOOKINGS_COURSE_MODEL = "lms.Course"
 FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL = "lms.CourseTeacher"
 FLUENTORY_BOOKINGS_ADAPTER = "lms.adapter.LmsBookingAdapter"
+# Where the e-mails' links point: the address `make demo` serves.
+FLUENTORY_BOOKINGS_SITE_URL = os.environ.get("LMS_SITE_URL", "http://127.0.0.1:8000")

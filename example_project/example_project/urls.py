@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,3 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("bookings/", include("fluentory_bookings.contrib.django.urls")),
 ]
+# The REST API needs Django REST framework (the [api] extra): settings.py installs it if present.
+if apps.is_installed("rest_framework"):
+    urlpatterns += [path("api/", include("fluentory_bookings.contrib.django.api.urls"))]

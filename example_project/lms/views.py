@@ -6,6 +6,7 @@ pages only link to them by their URL names.
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -56,6 +57,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "learning": [CourseRow.of(c) for c in learning],
             "teaching": [CourseRow.of(c) for c in teaching],
+            # With DEBUG, settings.py sends e-mails to runserver's console: say where to look.
+            "emails_printed": settings.DEBUG,
+            "api": apps.is_installed("rest_framework"),
         },
     )
 

@@ -4,6 +4,11 @@ around the booking pages, and the demo seed."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+import django
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -21,10 +27,13 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.services import book_group_session, create_session
 from lms.auth import LmsBackend
 from lms.models import Course, CourseTeacher, Enrollment, UserProfile
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def page(name: str, *args: Any) -> str:
@@ -113,6 +122,177 @@ def test_home_runs_the_same_queries_for_10_and_200_courses(client, student, teac
         return len(ctx.captured_queries)
 
     assert queries_with(10) == queries_with(200)
+
+
+# --- the new doors on the home page: calendar link, e-mails, REST API -----------------------------
+
+
+def api(name: str) -> str:
+    return reverse(f"fluentory_bookings_api:{name}")
+
+
+def test_home_points_a_student_to_the_calendar_link_and_their_api_lists(
+    client, student, teacher, make_course
+):
+    make_course("group_session", teacher=teacher, students=[student])
+    client.force_login(student)
+
+    html = client.get("/").content.decode()
+
+    assert f'<a href="{page("student_bookings")}">My bookings</a> makes a' in html
+    assert "calendar link" in html
+    assert "Add to calendar (.ics)" in html
+    for name in ("session-list", "group-booking-list", "one-on-one-booking-list"):
+        assert f'href="{api(name)}"' in html
+    assert api("availability-list") not in html  # a teacher's own rules only
+    assert "Your teaching has a calendar link" not in html
+
+
+def test_home_gives_a_teacher_the_availability_api_and_the_teaching_calendar(
+    client, teacher, make_course
+):
+    make_course("one_on_one", teacher=teacher)
+    client.force_login(teacher)
+
+    html = client.get("/").content.decode()
+
+    assert f'href="{api("availability-list")}"' in html
+    assert "Your teaching has a calendar link of its own" in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["session-list", "group-booking-list", "one-on-one-booking-list", "availability-list"],
+)
+def test_the_api_links_open_the_browsable_api_with_the_sites_session(
+    client, teacher, student, make_course, soon, name
+):
+    course = make_course("group_session", teacher=teacher, students=[student])
+    session = create_session(
+        course=course,
+        teacher=teacher,
+        title="Browsable",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        total_seats=3,
+    )
+    book_group_session(session, student)
+    client.force_login(teacher if name == "availability-list" else student)
+
+    browsable = client.get(api(name), headers={"accept": "text/html"})
+    as_json = client.get(api(name))
+
+    # DRF's own page used to fail (500) building forms from a queryset these views lack.
+    assert browsable.status_code == 200
+    assert browsable["Content-Type"].startswith("text/html")
+    assert "Django REST framework" in browsable.content.decode()
+    assert as_json.status_code == 200
+    assert as_json["Content-Type"] == "application/json"
+    if name in ("session-list", "group-booking-list"):
+        assert "Browsable" in browsable.content.decode()
+        assert as_json.json()["results"]
+
+
+def test_a_booking_s_browsable_page_shows_it(client, teacher, student, make_course, soon):
+    course = make_course("group_session", teacher=teacher, students=[student])
+    session = create_session(
+        course=course,
+        teacher=teacher,
+        title="Browsable",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        total_seats=3,
+    )
+    seat = book_group_session(session, student)
+    client.force_login(student)
+
+    response = client.get(
+        reverse("fluentory_bookings_api:group-booking-detail", args=[seat.pk]),
+        headers={"accept": "text/html"},
+    )
+
+    assert response.status_code == 200
+    assert "Browsable" in response.content.decode()
+
+
+def test_home_says_where_the_demo_prints_e_mails_only_with_debug(client, student, settings):
+    client.force_login(student)
+    settings.DEBUG = True
+    assert "manage.py send_booking_reminders --loop" in client.get("/").content.decode()
+    settings.DEBUG = False
+    assert "send_booking_reminders" not in client.get("/").content.decode()
+
+
+# The example's own settings, loaded in a fresh interpreter (the test run's are tests.settings):
+# what `make demo` gets, with deprecation warnings as errors.
+SETTINGS_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, warnings
+    warnings.simplefilter("error", DeprecationWarning)
+    warnings.simplefilter("error", PendingDeprecationWarning)
+    if os.environ.get("BLOCK_DRF"):
+        sys.modules["rest_framework"] = None  # as if DRF were not installed
+    os.environ["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
+    import django
+    django.setup()
+    from django.apps import apps
+    from django.conf import settings
+    from django.core import mail
+    from django.urls import NoReverseMatch, reverse
+    print("SITE_URL", settings.FLUENTORY_BOOKINGS_SITE_URL)
+    print("DRF", apps.is_installed("rest_framework"))
+    try:
+        print("API", reverse("fluentory_bookings_api:session-list"))
+    except NoReverseMatch:
+        print("API none")
+    explicit = [n for n in ("MAILERS", "EMAIL_BACKEND") if settings.is_overridden(n)]
+    print("MAIL", *explicit or ["default"])
+    if explicit:
+        mail.EmailMessage("Seat confirmed", "See you.", "lms@example.com", ["ana@example.com"]).send()
+    """
+)
+
+
+def example_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", SETTINGS_SCRIPT],
+        cwd=ROOT,
+        env={
+            "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'example_project'}:{ROOT}",
+            "PATH": "/usr/bin:/bin",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_demo_prints_e_mails_links_them_to_its_address_and_serves_the_api():
+    result = example_settings()
+
+    assert result.returncode == 0, result.stderr  # no deprecation warning on this Django
+    assert "SITE_URL http://127.0.0.1:8000\n" in result.stdout
+    # Django 6.1 deprecates EMAIL_BACKEND for MAILERS, which 5.2 does not know.
+    assert f"MAIL {'MAILERS' if django.VERSION >= (6, 1) else 'EMAIL_BACKEND'}\n" in result.stdout
+    assert "DRF True\nAPI /api/sessions/\n" in result.stdout
+    assert "Subject: Seat confirmed" in result.stdout  # the console mail backend
+    assert "To: ana@example.com" in result.stdout
+
+
+def test_the_demo_follows_its_port_and_leaves_mail_to_django_without_debug():
+    result = example_settings(DJANGO_DEBUG="0", LMS_SITE_URL="http://127.0.0.1:8080")
+
+    assert result.returncode == 0, result.stderr
+    assert "SITE_URL http://127.0.0.1:8080\n" in result.stdout
+    assert "MAIL default\n" in result.stdout  # no console mailer outside the demo
+
+
+def test_without_drf_the_demo_has_no_api_and_still_starts():
+    result = example_settings(BLOCK_DRF="1")
+
+    assert result.returncode == 0, result.stderr
+    assert "DRF False\nAPI none\n" in result.stdout
 
 
 # --- the LMS's layout around the booking pages --------------------------------------------------

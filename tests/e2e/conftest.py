@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 from tests.django.conftest import clock, enroll, make_course, make_user  # noqa: F401  (shared fixtures)
 from tests.e2e.axe import assert_accessible
@@ -77,16 +77,24 @@ def accessible() -> Callable[[Page], None]:
 
 
 @pytest.fixture
-def tour(tmp_path: Path) -> Callable[[Page, str], Path]:
-    """``tour(page, "name")`` saves a full-page screenshot. With FLUENTORY_TOUR=1 it replaces
+def tour(tmp_path: Path) -> Callable[..., Path]:
+    """``tour(page, "name")`` saves a full-page screenshot (``tour(page, "name", part)`` only
+    the element ``part`` locates). With FLUENTORY_TOUR=1 it replaces
     ``docs/_static/tour/<name>.png`` (the docs' tour page); otherwise it lands in a temporary
     directory, so an ordinary test run leaves the committed pictures alone."""
     folder = TOUR_DIR if os.environ.get("FLUENTORY_TOUR") == "1" else tmp_path
 
-    def shoot(page: Page, name: str) -> Path:
+    def shoot(page: Page, name: str, part: Locator | None = None) -> Path:
         path = folder / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        clip = None
+        if part is not None:
+            # The element with a margin of the page around it, so it does not touch the edges.
+            box = part.bounding_box()
+            assert box is not None, f"{name}: the element to photograph is not shown"
+            x, y = max(box["x"] - 16, 0), max(box["y"] - 12, 0)
+            clip = {"x": x, "y": y, "width": box["width"] + 32, "height": box["height"] + 24}
+        page.screenshot(path=str(path), full_page=True, clip=clip, animations="disabled")
         return path
 
     return shoot

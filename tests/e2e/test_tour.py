@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -17,6 +18,7 @@ from fluentory_bookings.contrib.django.models import (
 )
 from lms.models import Course
 from tests.e2e.axe import violations
+from tests.e2e.pages import post_form, submit
 from tests.e2e.world import url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,6 +98,20 @@ def test_every_page_passes_axe_and_the_main_pages_are_photographed(open_as, tour
     first_slot = student.locator("main a[href*='/book/?']").first.get_attribute("href")
     assert first_slot, "the demo's German lessons offer no open slot this week"
     visit(student, "student-book-one-on-one-submit", first_slot)
+
+    # The calendar link: the box before, the link shown once, the box after.
+    student.goto(url("student_bookings"))
+    box = student.locator("section.fb-feed")
+    expect(box.get_by_role("button", name="Create a calendar link")).to_be_visible()
+    tour(student, "calendar-link-box", box)
+    submit(post_form(student, url("calendar_feed_create", kind="student")))
+    expect(student.get_by_role("heading", level=1)).to_have_text("Your calendar link")
+    if bad := violations(student):
+        found["calendar-link-created"] = bad
+    tour(student, "calendar-link-created", student.locator("main"))
+    student.goto(url("student_bookings"))
+    expect(box.get_by_role("button", name="Revoke the calendar link")).to_be_visible()
+    tour(student, "calendar-link-box-made", box)
 
     visit(student, "logout", reverse("logout"), photo=False)  # last: its button signs out
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +26,7 @@ from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.api import filters
 from fluentory_bookings.contrib.django.api import serializers as s
+from fluentory_bookings.contrib.django.api.browsable import formless
 from fluentory_bookings.contrib.django.api.errors import api_exception_handler
 from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixin
 from fluentory_bookings.contrib.django.api.pagination import CursorPages
@@ -87,6 +89,9 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return api_exception_handler
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        return formless(super().get_renderers())
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Serializers write datetimes in the current zone: UTC unless ?tz= asks otherwise.
