@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from django.core.mail.backends import locmem
 from django.core.mail.backends.base import BaseEmailBackend
-from django.tasks import task_backends
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.models import Booking, BookingReminder, LiveClassSession
@@ -30,6 +29,7 @@ from fluentory_bookings.contrib.django.services import (
 from fluentory_bookings.core.errors import InvalidInput
 from tests.django.conftest import ClockAdapter
 from tests.django.notify_helpers import to
+from tests.django.tasks_compat import DUMMY, IMMEDIATE, task_backends
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_a_failing_host_channel_is_logged_and_the_booking_stands(
 @pytest.fixture
 def dummy_tasks(settings):
     """A task backend that only records what is queued, like a worker that has not run yet."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {"default": {"BACKEND": DUMMY}}
     yield task_backends["default"]
     task_backends["default"].clear()
 
@@ -227,7 +227,7 @@ def test_a_worker_s_failed_send_is_raised_for_the_task_backend_to_record(
 def test_with_the_immediate_backend_the_mail_is_sent_at_once(
     settings, run, mailoutbox, session, student
 ):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE}}
     run(book_group_session, session, student)
     assert [m.subject for m in to(mailoutbox, student)] == ["Seat confirmed: Listening"]
 

@@ -22,6 +22,7 @@ from fluentory_bookings.contrib.django.notifications.dispatch import (
 )
 from fluentory_bookings.contrib.django.services import book_group_session, create_session
 from fluentory_bookings.core.errors import InvalidInput
+from tests.django.tasks_compat import IMMEDIATE
 from tests.django.when import BERLIN
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +245,7 @@ def test_the_command_refuses_a_bad_interval(booked):
 
 
 def test_the_task_runs_the_same_work(booked, settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE}}
     from fluentory_bookings.contrib.django.notifications.tasks import send_due_reminders_task
 
     due_now(*booked(2))
