@@ -13,12 +13,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from fluentory_bookings.contrib.django.api import views
 from fluentory_bookings.contrib.django.calendar.tokens import feed_user
 from fluentory_bookings.contrib.django.models import FeedToken, IdempotencyRecord
 from fluentory_bookings.contrib.django.services import TryAgain
 from tests.api.conftest import API, refused, snapshot
+from tests.django.conftest import race
 from tests.django.feeds import url as page_url
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +258,37 @@ def test_each_endpoint_costs_a_fixed_number_of_queries(client_for, student, make
     assert _queries(lambda: c.delete(f"{FEEDS}student/")) == _queries(
         lambda: c.delete(f"{FEEDS}student/")
     )
+
+
+def _issued(user: Any, key: str | None) -> tuple[int, str, bool]:
+    c = APIClient()
+    c.force_authenticate(user)
+    response = issue(c, key=key)
+    return response.status_code, response.json().get("url", ""), "Idempotent-Replayed" in response
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("racers", [2, 6])
+def test_racing_retries_with_one_key_all_get_the_one_link_they_made(make_user, racers):
+    user = make_user()
+    got = race(lambda: _issued(user, "race"), [()] * racers)
+    assert not [g for g in got if isinstance(g, BaseException)], got
+    assert {(status, link) for status, link, _ in got} == {(201, got[0][1])}, got
+    assert sum(not replayed for _, _, replayed in got) == 1, got  # one made it, the rest replayed
+    assert calendar(got[0][1]) == 200
+    assert FeedToken.objects.filter(user=user).count() == 1
+    assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_racing_rotations_without_a_key_leave_one_working_link(make_user):
+    user = make_user()
+    got = race(lambda: _issued(user, None), [()] * 4)
+    assert not [g for g in got if isinstance(g, BaseException)], got
+    assert all(status == 201 for status, _, _ in got), got
+    links = [link for _, link, _ in got]
+    assert len(set(links)) == 4
+    assert sorted(calendar(link) for link in links) == [200, 404, 404, 404]
+    assert FeedToken.objects.filter(user=user).count() == 1
