@@ -153,12 +153,13 @@ def test_a_teacher_who_is_also_enrolled_has_both_feeds(
 @pytest.mark.parametrize("kind", ["admin", "Student", "students", "student%20", "0", "%00"])
 def test_an_unknown_kind_is_a_404_and_changes_nothing(client_for, student, kind):
     c = client_for(student)
-    issue(c)
+    link = issue(c).json()["url"]
     before = snapshot()
     refused(issue(c, kind), 404, "not_found")
     refused(issue(c, kind, key="unknown-kind"), 404, "not_found")
     refused(c.delete(f"{FEEDS}{kind}/"), 404, "not_found")
     assert snapshot() == before
+    assert calendar(link) == 200
     assert not IdempotencyRecord.objects.exists()  # a refusal keeps no answer to replay
 
 
