@@ -18,6 +18,7 @@ from django.utils.cache import patch_cache_control
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -76,12 +77,24 @@ DEFAULT_SLOT_RANGE = timedelta(days=7)
 DEFAULT_SESSION_RANGE = timedelta(days=90)
 
 
+class Negotiation(DefaultContentNegotiation):
+    """DRF's, but a ``?format=`` that no renderer writes is a 400 on ``format``, not DRF's 404:
+    the path exists, and answers only as the schema says (schemathesis sent ``?format=\x9e``)."""
+
+    def filter_renderers(self, renderers: list[Any], format: str) -> list[Any]:
+        found = [r for r in renderers if r.format == format]
+        if not found:
+            raise InvalidInput(f"no response is written in the format {format!r}", field="format")
+        return found
+
+
 class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone,
     ``Idempotency-Key`` on every POST."""
 
     schema = ApiSchema()
     permission_classes = [Authenticated]
+    content_negotiation_class = Negotiation
     pagination_class = CursorPages
     cursor_ordering: Sequence[str] = ("id",)
     # Ids are whole numbers: anything else is a 404 from the router, never a database error.
