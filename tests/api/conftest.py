@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.models import (
     Booking,
+    FeedToken,
     LiveClassSession,
     OneOnOneBooking,
     TeacherAvailability,
@@ -86,10 +87,11 @@ def availability(teacher, one_course):
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every booking table, to compare before and after a refused request."""
+    """Every row of every booking table (and the feeds' tokens), to compare before and after a
+    refused request."""
     return {
         model.__name__: sorted(model.objects.values_list())
-        for model in (LiveClassSession, Booking, OneOnOneBooking, TeacherAvailability)
+        for model in (LiveClassSession, Booking, OneOnOneBooking, TeacherAvailability, FeedToken)
     }
 
 

@@ -14,7 +14,7 @@ from fluentory_bookings.contrib.django.api.errors import (
 )
 from fluentory_bookings.contrib.django.services import TryAgain
 from fluentory_bookings.core import errors as e
-from tests.api.conftest import API, refused
+from tests.api.conftest import API, refused, snapshot
 
 CASES = [
     (e.InvalidInput("x", field="f"), 400, "invalid_input"),
@@ -85,3 +85,21 @@ def test_try_again_asks_the_client_to_retry():
 def test_a_refusal_carries_the_precise_english_detail_for_developers(client_for, student):
     body = refused(client_for(student).get(API + "sessions/?course=x1"), 400, "invalid_input")
     assert body["detail"] == "course must be a positive whole number, not 'x1'"
+
+
+@pytest.mark.django_db
+def test_a_format_no_renderer_has_is_a_400_on_format_and_changes_nothing(
+    client_for, student, make_course, teacher
+):
+    """Not DRF's undocumented 404 on a path that exists (schemathesis sent ``?format=\\x9e``)."""
+    c = client_for(student)
+    before = snapshot()
+    for response in (
+        c.get(API + "sessions/?format=xml"),
+        c.post(API + "bookings/group/?format=%C2%9E", {"session": 1}, format="json"),
+        c.post(API + "calendar-feeds/student/?format=ics"),
+    ):
+        refused(response, 400, "invalid_input", field="format")
+        assert response["Content-Type"] == "application/json"
+    assert snapshot() == before
+    assert c.get(API + "sessions/?format=json").status_code == 200

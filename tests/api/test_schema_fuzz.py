@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from fluentory_bookings.contrib.django import services
+from fluentory_bookings.contrib.django.calendar.tokens import issue_feed_token
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -68,7 +69,7 @@ ID_TABLES = [
 @pytest.fixture
 def seeded(teacher, student, make_user, make_course, availability, session_in):
     """Something of every kind for both callers: sessions (one full), a seat and a waitlist
-    place, 1:1 lessons (one a weekly series), availability."""
+    place, 1:1 lessons (one a weekly series), availability, a feed link of each kind."""
     other = make_user()
     group = make_course("group_session", teacher=teacher, students=[student, other])
     roomy = session_in(group, enable_waitlist=True)
@@ -79,6 +80,8 @@ def seeded(teacher, student, make_user, make_course, availability, session_in):
     services.book_group_session(roomy, student)
     services.request_one_on_one(availability, student, at(day(3), 10))
     services.request_one_on_one(availability, student, at(day(4), 10), weeks=2)
+    issue_feed_token(student, "student")
+    issue_feed_token(teacher, "teacher")
     return {"student": student, "teacher": teacher}
 
 

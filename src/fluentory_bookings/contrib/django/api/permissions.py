@@ -15,12 +15,14 @@ from rest_framework.permissions import IsAuthenticated
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import (
     Booking,
+    FeedKind,
     OneOnOneBooking,
     TeacherAvailability,
 )
 
 __all__ = [
     "Authenticated",
+    "feed_kinds",
     "lessons_of",
     "lessons_taught_by",
     "own_availabilities",
@@ -67,3 +69,13 @@ def lessons_taught_by(user: Any) -> QuerySet[OneOnOneBooking]:
 def own_availabilities(user: Any) -> QuerySet[TeacherAvailability]:
     """A teacher edits and lists only their own availability."""
     return TeacherAvailability.objects.filter(teacher_id=user.pk)
+
+
+def feed_kinds(user: Any) -> tuple[FeedKind, ...]:
+    """The calendar feeds the user may have: both, for every user, as on the pages.
+
+    *My bookings* carries the student feed's box and the teacher pages, which every signed-in
+    user may open, the teaching feed's; the buttons accept either kind from anyone signed in.
+    A feed of someone with nothing in it is an empty calendar, which reveals nothing.
+    """
+    return (FeedKind.STUDENT, FeedKind.TEACHER)

@@ -27,6 +27,7 @@ from fluentory_bookings.contrib.django.api.idempotency import (
     REPLAYED_HEADER,
 )
 from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
+from fluentory_bookings.contrib.django.models import FeedKind
 
 __all__ = ["ACTIONS", "FIELDS", "Action", "ApiSchema", "ErrorSerializer"]
 
@@ -96,6 +97,14 @@ def _when(name: str, what: str) -> OpenApiParameter:
 
 _LESSONS = inline_serializer("LessonList", {"bookings": s.LessonSerializer(many=True)})
 _SLOTS = inline_serializer("SlotList", {"results": s.SlotSerializer(many=True)})
+_FEEDS = inline_serializer("CalendarFeedList", {"results": s.CalendarFeedSerializer(many=True)})
+FEED_KIND = OpenApiParameter(
+    "kind",
+    str,
+    location=OpenApiParameter.PATH,
+    enum=FeedKind.values,
+    description="`student` (your bookings) or `teacher` (what you teach).",
+)
 _ANY = object()  # an annotation that leaves spectacular's own reading in place
 
 
@@ -164,6 +173,13 @@ ACTIONS: dict[tuple[str, str], Action] = {
         responses=_SLOTS,
         listed=False,
     ),
+    ("CalendarFeedViewSet", "list"): Action(responses=_FEEDS, listed=False),
+    ("CalendarFeedViewSet", "create"): Action(
+        request=None,
+        responses={201: s.IssuedCalendarFeedSerializer},
+        parameters=(FEED_KIND,),
+    ),
+    ("CalendarFeedViewSet", "destroy"): Action(responses={204: None}, parameters=(FEED_KIND,)),
 }
 """Keyed by (view class name, action), for the views of :mod:`.views`."""
 

@@ -25,6 +25,7 @@ API_SCHEMA: dict[str, Any] = {
         "SessionStatusEnum": "fluentory_bookings.contrib.django.choices.SessionStatusChoices",
         "SeatStatusEnum": "fluentory_bookings.contrib.django.choices.SeatStatusChoices",
         "LessonStatusEnum": "fluentory_bookings.contrib.django.choices.OneOnOneStatusChoices",
+        "FeedKindEnum": "fluentory_bookings.contrib.django.models.FeedKind",
     },
 }
 """The settings ``docs/api/openapi.yaml`` is generated with (``scripts/openapi.sh``)."""

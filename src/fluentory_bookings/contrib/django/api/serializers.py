@@ -16,6 +16,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models import (
     Booking,
+    FeedKind,
     LiveClassSession,
     OneOnOneBooking,
     TeacherAvailability,
@@ -25,9 +26,11 @@ from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
 __all__ = [
     "AvailabilityInput",
     "AvailabilitySerializer",
+    "CalendarFeedSerializer",
     "DeclineInput",
     "GroupBookingInput",
     "GroupBookingSerializer",
+    "IssuedCalendarFeedSerializer",
     "LessonCancelInput",
     "LessonInput",
     "LessonSerializer",
@@ -204,6 +207,24 @@ class SlotSerializer(serializers.Serializer[Any]):
     course = serializers.IntegerField(allow_null=True)
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+
+
+class CalendarFeedSerializer(serializers.Serializer[Any]):
+    """One of the caller's calendar feeds: whether its link exists and since when. Never the
+    token: only its digest is stored."""
+
+    kind = serializers.ChoiceField(choices=FeedKind.values)
+    exists = serializers.BooleanField()
+    created = serializers.DateTimeField(allow_null=True)
+
+
+class IssuedCalendarFeedSerializer(serializers.Serializer[Any]):
+    """A feed's new link, shown this once: subscribe with `url` or open `webcal_url`."""
+
+    kind = serializers.ChoiceField(choices=FeedKind.values)
+    created = serializers.DateTimeField()
+    url = serializers.URLField()
+    webcal_url = serializers.CharField()
 
 
 # --- input -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ and reverse them with the namespace, e.g. ``reverse("fluentory_bookings_api:grou
 
 from __future__ import annotations
 
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from fluentory_bookings.contrib.django.api import views
@@ -21,4 +21,16 @@ router.register("bookings/one-on-one", views.LessonViewSet, basename="one-on-one
 router.register("availability", views.AvailabilityViewSet, basename="availability")
 router.register("slots", views.SlotViewSet, basename="slot")
 
-urlpatterns = [*router.urls, re_path(r"", views.NoSuchPath.as_view())]
+feeds = views.CalendarFeedViewSet
+
+urlpatterns = [
+    *router.urls,
+    # One feed per kind, named by its kind rather than an id: routes of their own.
+    path("calendar-feeds/", feeds.as_view({"get": "list"}), name="calendar-feed-list"),
+    path(
+        "calendar-feeds/<str:kind>/",
+        feeds.as_view({"post": "create", "delete": "destroy"}),
+        name="calendar-feed-detail",
+    ),
+    re_path(r"", views.NoSuchPath.as_view()),
+]

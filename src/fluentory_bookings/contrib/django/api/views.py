@@ -14,9 +14,11 @@ from django.db import connections, transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +34,7 @@ from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixi
 from fluentory_bookings.contrib.django.api.pagination import CursorPages
 from fluentory_bookings.contrib.django.api.permissions import (
     Authenticated,
+    feed_kinds,
     lessons_of,
     lessons_taught_by,
     own_availabilities,
@@ -39,10 +42,18 @@ from fluentory_bookings.contrib.django.api.permissions import (
     seats_visible_to,
 )
 from fluentory_bookings.contrib.django.api.schema import ApiSchema
+from fluentory_bookings.contrib.django.calendar.tokens import (
+    feed_url,
+    issue_feed_token,
+    revoke_feed_token,
+    webcal_url,
+)
 from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.models import (
     Booking,
+    FeedKind,
+    FeedToken,
     LiveClassSession,
     OneOnOneBooking,
     TeacherAvailability,
@@ -54,6 +65,7 @@ from fluentory_bookings.core.policy import BookingType
 
 __all__ = [
     "AvailabilityViewSet",
+    "CalendarFeedViewSet",
     "GroupBookingViewSet",
     "LessonViewSet",
     "NoSuchPath",
@@ -67,12 +79,24 @@ DEFAULT_SLOT_RANGE = timedelta(days=7)
 DEFAULT_SESSION_RANGE = timedelta(days=90)
 
 
+class Negotiation(DefaultContentNegotiation):
+    """DRF's, but a ``?format=`` that no renderer writes is a 400 on ``format``, not DRF's 404:
+    the path exists, and answers only as the schema says (schemathesis sent ``?format=\x9e``)."""
+
+    def filter_renderers(self, renderers: list[Any], format: str) -> list[Any]:
+        found = [r for r in renderers if r.format == format]
+        if not found:
+            raise InvalidInput(f"no response is written in the format {format!r}", field="format")
+        return found
+
+
 class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone,
     ``Idempotency-Key`` on every POST."""
 
     schema = ApiSchema()
     permission_classes = [Authenticated]
+    content_negotiation_class = Negotiation
     pagination_class = CursorPages
     cursor_ordering: Sequence[str] = ("id",)
     # Ids are whole numbers: anything else is a 404 from the router, never a database error.
@@ -457,6 +481,64 @@ def _offered(course: Any, teacher_id: int | None) -> list[TeacherAvailability]:
     rows = rows.filter(Q(course=course) | Q(course__isnull=True)).order_by("teacher_id", "pk")
     with course_teacher_links_read_once():
         return [av for av in rows if adapter.is_teacher(av.teacher, course)]
+
+
+# --- calendar feeds -----------------------------------------------------------------------------
+
+
+class CalendarFeedViewSet(ApiViewSet):
+    """The caller's private calendar feeds, as the pages' "Calendar subscription" box: list
+    them, make or remake a link (shown once), revoke one. A kind the caller may not have, or
+    no kind at all, is a 404."""
+
+    serializer_class = s.CalendarFeedSerializer
+    pagination_class = None
+
+    def list(self, request: Request) -> Response:
+        """Each feed the caller may have: whether its link exists and since when."""
+        kinds = feed_kinds(request.user)
+        made = dict(
+            FeedToken.objects.filter(user_id=request.user.pk, kind__in=kinds).values_list(
+                "kind", "created"
+            )
+        )
+        rows = [{"kind": k.value, "exists": k in made, "created": made.get(k)} for k in kinds]
+        return Response({"results": s.CalendarFeedSerializer(rows, many=True).data})
+
+    def create(self, request: Request, kind: str) -> Response:
+        """Make the feed's link, or a new one in place of the old, which stops working at once.
+        The answer is the only time the link is seen (and a retry with the same
+        `Idempotency-Key` gets it again)."""
+        feed = self._kind(kind)
+        token = issue_feed_token(request.user, feed)
+        created = (
+            FeedToken.objects.filter(user_id=request.user.pk, kind=feed)
+            .values_list("created", flat=True)
+            .first()
+        )
+        url = feed_url(request, token)
+        body = {"kind": feed.value, "created": created, "url": url, "webcal_url": webcal_url(url)}
+        return Response(s.IssuedCalendarFeedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, kind: str) -> Response:
+        """Revoke the link: calendar apps subscribed to it get a 404 from now on. Revoking a
+        feed that has no link does nothing (204 too)."""
+        revoke_feed_token(request.user, self._kind(kind))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        # A new link is a secret, and so is its replay: no cache may keep either.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, no_store=True)
+        return response
+
+    def _kind(self, value: str) -> FeedKind:
+        for kind in feed_kinds(self.request.user):
+            if kind.value == value:
+                return kind
+        raise NotFound()
 
 
 # --- anything else under the API's prefix --------------------------------------------------------
