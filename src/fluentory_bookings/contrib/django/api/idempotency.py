@@ -125,11 +125,14 @@ def respond_once(request: Request, call: Callable[[], Response]) -> Response:
 
 
 class IdempotentPostMixin:
-    """For a DRF view or viewset: every POST it answers honours ``Idempotency-Key``."""
+    """For a DRF view or viewset: every POST it answers honours ``Idempotency-Key``, unless the
+    view sets ``replays_posts = False`` (an answer that must not be kept, such as a secret)."""
+
+    replays_posts = True
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         handler = getattr(self, "post", None)
-        if handler is not None:
+        if handler is not None and self.replays_posts:
             # DRF calls the handler after authentication, so the key's owner is known there.
             self.post = lambda req, *a, **kw: respond_once(req, lambda: handler(req, *a, **kw))
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -227,18 +227,20 @@ class ApiSchema(AutoSchema):
 
     def get_override_parameters(self) -> list[Any]:
         extra = [*self._action().parameters, TZ]
-        if self.method == "POST":
+        if self._replays():
             extra.append(IDEMPOTENCY_KEY)
         return [*super().get_override_parameters(), *extra]
+
+    def _replays(self) -> bool:
+        return self.method == "POST" and getattr(self.view, "replays_posts", True)
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         bodies: dict[str, Any] = super()._get_response_bodies(direction)
         codes = ["400", "401", "403", "409"]
         if "{" in self.path:
             codes.append("404")
-        if self.method == "POST":
+        if self._replays():
             codes.append("422")
-        if self.method == "POST":
             for code, body in bodies.items():
                 if code.startswith("2"):
                     body.setdefault("headers", {})[REPLAYED_HEADER] = REPLAYED

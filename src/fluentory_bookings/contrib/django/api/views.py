@@ -493,6 +493,10 @@ class CalendarFeedViewSet(ApiViewSet):
 
     serializer_class = s.CalendarFeedSerializer
     pagination_class = None
+    # A replay would have to keep the answer, and the answer is the feed's secret, which the
+    # database holds only as a digest. A retry needs no replay here anyway: it makes a fresh
+    # link in place of the one whose answer was lost, and the caller has exactly one link.
+    replays_posts = False
 
     def list(self, request: Request) -> Response:
         """Each feed the caller may have: whether its link exists and since when."""
@@ -507,8 +511,8 @@ class CalendarFeedViewSet(ApiViewSet):
 
     def create(self, request: Request, kind: str) -> Response:
         """Make the feed's link, or a new one in place of the old, which stops working at once.
-        The answer is the only time the link is seen (and a retry with the same
-        `Idempotency-Key` gets it again)."""
+        The answer is the only time the link is seen; `Idempotency-Key` is not used here: a
+        retry makes a fresh link, so the answer (a secret) is never stored."""
         feed = self._kind(kind)
         token = issue_feed_token(request.user, feed)
         created = (
