@@ -21,6 +21,7 @@ from fluentory_bookings.contrib.django.models import (
 )
 from fluentory_bookings.contrib.django.services import (
     approve_one_on_one,
+    book_group_session,
     cancel_group_booking,
     create_session,
     update_session,
@@ -185,6 +186,9 @@ def backdate(minutes: int) -> None:
     """Make every row look changed ``minutes`` ago (the services stamp them with now)."""
     for model in (Booking, LiveClassSession, OneOnOneBooking):
         model.objects.update(modified=F("modified") - timedelta(minutes=minutes))
+    LiveClassSession.objects.update(
+        calendar_modified=F("calendar_modified") - timedelta(minutes=minutes)
+    )
 
 
 def test_if_modified_since_gets_a_304_until_something_changes(client, world, student) -> None:
@@ -306,6 +310,7 @@ def test_a_row_leaving_the_window_as_another_enters_still_changes_the_etag(
     an_hour_ago = timezone.now() - timedelta(hours=1)
     for model in (Booking, LiveClassSession, OneOnOneBooking):
         model.objects.update(modified=an_hour_ago)
+    LiveClassSession.objects.update(calendar_modified=an_hour_ago)
     token = world.token()
     clock(swap - timedelta(seconds=30))
     before = get(client, token)
@@ -397,3 +402,51 @@ def test_an_inactive_user_has_no_feed(client, world, student) -> None:
     student.is_active = False
     student.save()
     assert get(client, token).status_code == 404
+
+
+# --- what moves a student's seat event ---------------------------------------------------------
+
+
+def test_others_taking_and_freeing_seats_leave_a_students_feed_as_it_was(
+    client, world, teacher
+) -> None:
+    """The seat event shows the session's time, status, link, title and notes, not its seat
+    count: a calendar app must not download the feed again because a classmate booked."""
+    token = world.token()
+    before = get(client, token)
+    cancel_group_booking(world.other_seat, world.other)
+    after_freeing = get(client, token, if_none_match=before["ETag"])
+    book_group_session(world.session, world.other)
+    after_taking = get(client, token, if_none_match=before["ETag"])
+    assert LiveClassSession.objects.get(pk=world.session.pk).seats_taken == 2  # it did move
+    assert (after_freeing.status_code, after_taking.status_code) == (304, 304)
+    assert get(client, token).content == before.content
+    # The teacher's feed shows the seat count, so it is fetched again.
+    assert get(client, world.token("teacher", teacher))["ETag"] != before["ETag"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Debate"},
+        {"description": "Bring a topic."},
+        {"meeting_link": "https://meet.example.com/xyz"},
+        {"timezone": "Asia/Tokyo"},
+        "move",
+    ],
+)
+def test_what_a_seat_event_shows_still_changes_the_students_feed(
+    client, world, teacher, change
+) -> None:
+    token = world.token()
+    before = get(client, token)
+    if change == "move":
+        later = world.session.starts_at + timedelta(hours=2)
+        change = {"starts_at": later, "ends_at": later + timedelta(hours=1)}
+    update_session(world.session, teacher, **change)
+    after = get(client, token, if_none_match=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert after.content != before.content
+    before_stamp = vevents(before.content)[world.uids["seat"]].decoded("DTSTAMP")
+    assert vevents(after.content)[world.uids["seat"]].decoded("DTSTAMP") > before_stamp

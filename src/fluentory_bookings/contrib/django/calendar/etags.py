@@ -3,8 +3,9 @@
 A feed's bytes follow from its rows in the window, plus its kind, the language, the builder and
 the names it shows. So one statement reads, per table, the rows the feed shows (the same
 window as ``events``): how many, their latest change time (the services set ``modified`` on
-every write, and a session's on every change to its seats), the earliest end and the latest
-start. A new, changed or deleted row moves the count or the latest change; a row that leaves
+every write, and a session's on every change to its seats; a seat event reads its session's
+``calendar_modified`` instead, as it does not show the seat count), the earliest end and the
+latest start. A new, changed or deleted row moves the count or the latest change; a row that leaves
 the window as time passes moves the earliest end, one that enters moves the latest start.
 
 What the rows do not record (a course renamed in the host, a person's new name) is picked up
@@ -96,9 +97,10 @@ def _window(prefix: str, start: datetime, end: datetime) -> dict[str, datetime]:
 
 
 def _summary(rows: QuerySet[Any], table: str, prefix: str = "") -> QuerySet[Any]:
-    """One row of ``rows``: (table, latest change, latest change of its session, count,
-    earliest end, latest start); the count 0 and the rest None when there are none."""
-    session = "session__modified" if prefix else "modified"
+    """One row of ``rows``: (table, latest change, latest change of its session as its event
+    shows it, count, earliest end, latest start); the count 0 and the rest None when there are
+    none."""
+    session = "session__calendar_modified" if prefix else "modified"
     return (
         rows.order_by()
         .annotate(table=Value(table))

@@ -114,7 +114,8 @@ def group_booking_event(booking: Booking) -> CalendarEvent:
     """A student's seat (or waitlist place) in a group session, as the student sees it.
 
     Its SEQUENCE is the booking's plus the session's (either can change what it shows) and its
-    stamp the later of their change times.
+    stamp the later of the booking's change time and the session's ``calendar_modified``: not
+    the session's ``modified``, which also moves when a classmate takes or frees a seat.
     """
     session = booking.session
     status = _SEAT_STATUS[booking.status]
@@ -128,7 +129,7 @@ def group_booking_event(booking: Booking) -> CalendarEvent:
         start=session.starts_at,
         end=session.ends_at,
         summary=summary,
-        stamp=max(booking.modified, session.modified),
+        stamp=max(booking.modified, session.calendar_modified),
         sequence=booking.sequence + session.sequence,
         status=status,
         zone=zone,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 from model_utils.models import TimeStampedModel
 from timezone_field import TimeZoneField
@@ -71,6 +72,13 @@ class LiveClassSession(TimeStampedModel):
     )
     # Grows on every change a calendar shows (time, status, link): iCalendar's SEQUENCE.
     sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
+    # When what a student's seat event shows last changed (time, status, link, title, notes,
+    # zone). ``modified`` also moves with ``seats_taken``, which that event does not show: as
+    # its DTSTAMP and in the feed's ETag, it would make every classmate's calendar app fetch
+    # the feed again whenever anyone books or cancels.
+    calendar_modified = models.DateTimeField(
+        _("calendar modified"), default=django_timezone.now, editable=False
+    )
 
     class Meta:
         verbose_name = _("live class session")

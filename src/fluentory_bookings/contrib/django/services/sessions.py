@@ -94,6 +94,8 @@ UPDATABLE_FIELDS = frozenset(
 """What :func:`update_session` may change. The course and the teacher stay."""
 CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "meeting_link"})
 """The changes that raise a session's calendar ``sequence`` (with cancelling it)."""
+SHOWN_FIELDS = CALENDAR_FIELDS | {"title", "description", "timezone"}
+"""The changes a student's seat event shows: they move ``calendar_modified`` (its DTSTAMP)."""
 
 
 @use_case
@@ -365,6 +367,8 @@ def update_session(
             return current
         if fields.keys() & CALENDAR_FIELDS:
             fields["sequence"] = current.sequence + 1
+        if fields.keys() & SHOWN_FIELDS:
+            fields["calendar_modified"] = django_timezone.now()
         waitlist, stored = load_waitlist(current.pk)
         if current.starts_at <= now:
             waitlist = []  # new seats in a running class go to nobody waiting
@@ -436,6 +440,7 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
             status=SessionStatus.CANCELLED.value,
             sequence=F("sequence") + 1,
             modified=stamp,
+            calendar_modified=stamp,
         )
         current.refresh_from_db()
         drop_session_reminders(current)
