@@ -482,3 +482,25 @@ def test_times_are_stored_as_instants(new, course, teacher):
     session = new(starts_at=start, ends_at=start + timedelta(hours=1), timezone="Europe/Berlin")
     stored = LiveClassSession.objects.get(pk=session.pk)
     assert stored.starts_at == start.astimezone(UTC)
+
+
+def test_session_updated_names_only_the_fields_the_caller_changed(
+    new, django_capture_on_commit_callbacks
+):
+    """``changed`` is what a receiver tells students about: not the calendar bookkeeping the
+    service writes with it (the sequence, the seat events' change time)."""
+    session = new()
+    got: list[list[str]] = []
+
+    def receiver(sender: type, changed: list[str], **kwargs: Any) -> None:
+        got.append(changed)
+
+    signals.session_updated.connect(receiver, weak=False, dispatch_uid="tests-changed")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            update_session(session, session.teacher, meeting_link="https://meet.example.com/new")
+        with django_capture_on_commit_callbacks(execute=True):
+            update_session(session, session.teacher, title="Renamed", description="Notes")
+    finally:
+        signals.session_updated.disconnect(dispatch_uid="tests-changed")
+    assert got == [["meeting_link"], ["description", "title"]]

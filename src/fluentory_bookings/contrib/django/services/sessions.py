@@ -365,6 +365,7 @@ def update_session(
         if not fields:
             _copy(session, current)
             return current
+        changed = sorted(fields)  # what the caller changed, before the calendar's bookkeeping
         if fields.keys() & CALENDAR_FIELDS:
             fields["sequence"] = current.sequence + 1
         if fields.keys() & SHOWN_FIELDS:
@@ -380,9 +381,7 @@ def update_session(
         current.refresh_from_db()
         if "starts_at" in fields:
             move_session_reminders(current)
-        send_on_commit(
-            session_updated, LiveClassSession, session=current, by=by, changed=sorted(fields)
-        )
+        send_on_commit(session_updated, LiveClassSession, session=current, by=by, changed=changed)
         signal_promoted(promoted, by=by)
     _copy(session, current)
     return current
