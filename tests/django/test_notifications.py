@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter
@@ -632,3 +635,29 @@ def test_the_site_s_language_is_the_default_and_a_profile_s_language_wins(
     settings.LANGUAGE_CODE = "de"
     run(book_group_session, session, student)
     assert only(mailoutbox, student).subject == "Platz bestätigt: Conversation & Grammar"
+
+
+@pytest.mark.parametrize("students", [1, 4])
+def test_cancelling_a_session_loads_its_students_at_once(
+    run, make_course, make_user, teacher, soon, students
+):
+    """Each booking's e-mail names its student: they come with the bookings, not one query per
+    booking; the teacher every e-mail names is read once."""
+    people = [make_user(f"s{n}", email=f"s{n}@example.com") for n in range(students)]
+    course = make_course("group_session", teacher=teacher, students=people)
+    big = create_session(
+        course=course,
+        teacher=teacher,
+        title="Big",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+        total_seats=students,
+        meeting_link=LINK,
+    )
+    for person in people:
+        book_group_session(big, person)
+    users = f'FROM "{get_user_model()._meta.db_table}"'
+    with CaptureQueriesContext(connection) as ctx:
+        run(cancel_session, big, teacher)
+    reads = [q["sql"] for q in ctx.captured_queries if users in q["sql"]]
+    assert len(reads) == 1, reads

@@ -444,7 +444,9 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
         current.refresh_from_db()
         drop_session_reminders(current)
         send_on_commit(session_cancelled, LiveClassSession, session=current, by=by)
-        for booking in Booking.objects.filter(pk__in=ids).order_by("pk"):
+        # With their students: each one's notification names them.
+        cancelled = Booking.objects.filter(pk__in=ids).select_related("student").order_by("pk")
+        for booking in cancelled:
             booking.session = current
             send_on_commit(group_booking_cancelled, Booking, booking=booking, by=by)
     _copy(session, current)
