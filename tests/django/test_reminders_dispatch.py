@@ -13,6 +13,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.models import Booking, BookingReminder, LiveClassSession
@@ -346,3 +348,15 @@ def test_the_loop_survives_a_failed_pass(booked, monkeypatch):
     assert lines[0].startswith("Sent 1 reminder(s)")
     assert lines[1:] == ["Stopped."]
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_batch_reads_its_reminders_with_everyone_their_mails_name(booked, n):
+    """The e-mail names the student and the teacher: they come with the claimed batch, on any
+    Django (5.2 has no fetch mode that would load them for the whole batch afterwards)."""
+    rows = booked(n)
+    due_now(*rows)
+    users = f'FROM "{get_user_model()._meta.db_table}"'
+    with CaptureQueriesContext(connection) as ctx:
+        assert send_due_reminders().sent == n
+    assert [q["sql"] for q in ctx.captured_queries if users in q["sql"]] == []

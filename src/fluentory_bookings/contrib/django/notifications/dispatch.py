@@ -198,11 +198,14 @@ def _claim(now: datetime, lease: timedelta, size: int) -> list[BookingReminder]:
         # profile for the zone, say) is loaded for the whole batch at once, not once per row.
         rows = rows.fetch_mode(_FETCH_PEERS)
     return list(
+        # What the reminder e-mail shows: the student, the course, the teacher, the zone.
         rows.select_related(
             "group_booking__student",
             "group_booking__session__course",
+            "group_booking__session__teacher",
             "one_on_one_booking__student",
             "one_on_one_booking__course",
+            "one_on_one_booking__teacher",
             "one_on_one_booking__availability_slot",
         ).order_by("remind_at", "pk")
     )
