@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.shortcuts import resolve_url
+from django.test.utils import CaptureQueriesContext
 
-from fluentory_bookings.contrib.django.models import Booking, LiveClassSession, OneOnOneBooking
+from fluentory_bookings.contrib.django.models import (
+    Booking,
+    LiveClassSession,
+    OneOnOneBooking,
+    TeacherAvailability,
+)
 from fluentory_bookings.contrib.django.services import cancel_group_booking
 from lms.models import CourseTeacher
 from tests.django.feeds import World, instants, url, vevents
@@ -128,3 +136,20 @@ def test_a_download_changes_nothing(client, world, student) -> None:
     assert state() == before
     assert client.post(url("calendar_seat_ics", world.seat.pk)).status_code == 405
     assert state() == before
+
+
+@pytest.mark.parametrize("name", ["calendar_seat_ics", "calendar_lesson_ics"])
+def test_a_download_reads_its_booking_with_what_the_event_shows_at_once(
+    client, world, student, name
+) -> None:
+    """The teacher's name and the lesson's zone come with the booking: the only other reads
+    are the signed-in user's own."""
+    pk = world.seat.pk if name == "calendar_seat_ics" else world.lesson.pk
+    as_user(client, student)
+    users = f'FROM "{get_user_model()._meta.db_table}"'
+    availability = f'FROM "{TeacherAvailability._meta.db_table}"'
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url(name, pk)).status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert len([s for s in sqls if users in s]) == 1, "only request.user"
+    assert [s for s in sqls if availability in s] == []

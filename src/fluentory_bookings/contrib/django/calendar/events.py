@@ -32,6 +32,9 @@ from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 from fluentory_bookings.core.validate import require_aware
 
 __all__ = [
+    "LESSON_RELATED",
+    "SEAT_RELATED",
+    "SESSION_RELATED",
     "event_uid",
     "feed_window",
     "group_booking_event",
@@ -60,6 +63,12 @@ _LESSON_STATUS = {
     OneOnOneStatus.DECLINED.value: _CANCELLED,
     OneOnOneStatus.EXPIRED.value: _CANCELLED,
 }
+
+
+# What each event reads beyond its own row: load these with the rows (``select_related``).
+SEAT_RELATED = ("session__course", "session__teacher")
+LESSON_RELATED = ("course", "student", "teacher", "availability_slot")
+SESSION_RELATED = ("course",)
 
 
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
@@ -221,13 +230,13 @@ def student_events(user: Any, *, now: datetime) -> list[CalendarEvent]:
     bookings = (
         Booking.objects.filter(_overlapping("session__starts_at", "session__ends_at", now))
         .filter(student=user)
-        .select_related("session__course", "session__teacher")
+        .select_related(*SEAT_RELATED)
         .order_by()
     )
     lessons = (
         OneOnOneBooking.objects.filter(_overlapping("starts_at", "ends_at", now))
         .filter(student=user)
-        .select_related("course", "student", "teacher", "availability_slot")
+        .select_related(*LESSON_RELATED)
         .order_by()
     )
     return [*map(group_booking_event, bookings), *map(one_on_one_event, lessons)]
@@ -241,13 +250,13 @@ def teacher_events(user: Any, *, now: datetime) -> list[CalendarEvent]:
     sessions = (
         LiveClassSession.objects.filter(_overlapping("starts_at", "ends_at", now))
         .filter(teacher=user)
-        .select_related("course")
+        .select_related(*SESSION_RELATED)
         .order_by()
     )
     lessons = (
         OneOnOneBooking.objects.filter(_overlapping("starts_at", "ends_at", now))
         .filter(teacher=user)
-        .select_related("course", "student", "teacher", "availability_slot")
+        .select_related(*LESSON_RELATED)
         .order_by()
     )
     return [*map(session_event, sessions), *map(one_on_one_event, lessons)]

@@ -24,6 +24,9 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.calendar.builder import CalendarEvent, build_calendar
 from fluentory_bookings.contrib.django.calendar.etags import feed_state
 from fluentory_bookings.contrib.django.calendar.events import (
+    LESSON_RELATED,
+    SEAT_RELATED,
+    SESSION_RELATED,
     group_booking_event,
     one_on_one_event,
     session_event,
@@ -123,7 +126,7 @@ def _download(event: CalendarEvent, filename: str) -> HttpResponse:
 def seat_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
     """A student's group booking as a .ics file; anyone else gets a 404."""
     booking = get_object_or_404(
-        Booking.objects.select_related("session", "session__course"),
+        Booking.objects.select_related(*SEAT_RELATED),
         pk=booking_id,
         student_id=request.user.pk,
     )
@@ -135,7 +138,7 @@ def seat_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
 def lesson_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
     """A 1:1 lesson as a .ics file, for its student or its teacher; anyone else gets a 404."""
     booking = get_object_or_404(
-        OneOnOneBooking.objects.select_related("course", "student", "teacher"), pk=booking_id
+        OneOnOneBooking.objects.select_related(*LESSON_RELATED), pk=booking_id
     )
     if request.user.pk not in (booking.student_id, booking.teacher_id):
         raise Http404
@@ -146,7 +149,9 @@ def lesson_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
     """A group session as a .ics file for whoever teaches it (it or its course); else a 404."""
-    session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
+    session = get_object_or_404(
+        LiveClassSession.objects.select_related(*SESSION_RELATED), pk=session_id
+    )
     if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
         request.user, session.course
     ):

@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.calendar.builder import CalendarEvent, build_calendar
 from fluentory_bookings.contrib.django.calendar.events import (
+    LESSON_RELATED,
     group_booking_event,
     one_on_one_event,
 )
@@ -239,7 +240,7 @@ def _series(booking: Booking | OneOnOneBooking) -> list[OneOnOneBooking]:
     )
     return list(
         OneOnOneBooking.objects.filter(series_id=booking.series_id, **together)
-        .select_related("course", "student", "teacher", "availability_slot")
+        .select_related(*LESSON_RELATED)
         .order_by("starts_at", "pk")
     )
 
