@@ -26,7 +26,6 @@ from fluentory_bookings.core.seats import SeatStatus
 __all__ = [
     "drop_reminders",
     "drop_session_reminders",
-    "move_reminders",
     "move_session_reminders",
     "schedule_reminders",
 ]
@@ -67,12 +66,6 @@ def drop_reminders(*bookings: AnyBooking) -> None:
         _unsent().filter(group_booking_id__in=group).delete()
     if lessons:
         _unsent().filter(one_on_one_booking_id__in=lessons).delete()
-
-
-def move_reminders(*bookings: AnyBooking) -> list[BookingReminder]:
-    """Replace the unsent reminders of bookings whose start has changed."""
-    drop_reminders(*bookings)
-    return schedule_reminders(*bookings)
 
 
 def drop_session_reminders(session: LiveClassSession) -> None:
