@@ -661,3 +661,32 @@ def test_cancelling_a_session_loads_its_students_at_once(
         run(cancel_session, big, teacher)
     reads = [q["sql"] for q in ctx.captured_queries if users in q["sql"]]
     assert len(reads) == 1, reads
+
+
+def test_a_reschedule_mail_reads_the_old_booking_once(
+    run, mailoutbox, session, group, teacher, student, soon, django_capture_on_commit_callbacks
+):
+    """The old booking the e-mail mentions and the one its cancel.ics is built from are the
+    same row, read once with its session."""
+    seat = run(book_group_session, session, student)
+    later = create_session(
+        course=group,
+        teacher=teacher,
+        title="Conversation & Grammar",
+        starts_at=soon + timedelta(days=1),
+        ends_at=soon + timedelta(days=1, hours=1),
+    )
+    bookings = f'FROM "{Booking._meta.db_table}"'
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks() as after_commit:
+        reschedule_group_booking(seat, later, student)
+    with CaptureQueriesContext(connection) as ctx:
+        for callback in after_commit:
+            callback()
+    old = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and bookings in q["sql"] and f"= {seat.pk} " in q["sql"]
+    ]
+    assert len(old) == 1, old
+    assert dict(invitations(only(mailoutbox, student)))["CANCEL"]

@@ -36,6 +36,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.calendar.builder import CalendarEvent, build_calendar
 from fluentory_bookings.contrib.django.calendar.events import (
     LESSON_RELATED,
+    SEAT_RELATED,
     group_booking_event,
     one_on_one_event,
 )
@@ -101,7 +102,7 @@ def render_email(notification: Notification) -> EmailMultiAlternatives | None:
         # Paragraphs a template left out would leave gaps: at most one empty line in a row.
         text = _BLANK_LINES.sub("\n\n", render_to_string(f"{name}.txt", context).strip()) + "\n"
         html = render_to_string(f"{name}.html", context)
-        invitations = _invitations(notification, str(context["title"]))
+        invitations = _invitations(notification, str(context["title"]), context.get("previous"))
     message = EmailMultiAlternatives(subject, text, to=[address])
     message.attach_alternative(html, "text/html")
     for filename, data, method in invitations:
@@ -148,7 +149,10 @@ def email_context(notification: Notification, zone: tzinfo) -> dict[str, Any]:
         context["lessons"] = _series(booking)
     previous = notification.context.get("previous_booking")
     if previous is not None:
-        context["previous"] = Booking.objects.select_related("session").filter(pk=previous).first()
+        # With what its cancel.ics shows, which is built from this same row.
+        context["previous"] = (
+            Booking.objects.select_related("session", *SEAT_RELATED).filter(pk=previous).first()
+        )
     return context
 
 
@@ -182,19 +186,24 @@ def _page_url(notification: Notification) -> str | None:
         return None
 
 
-def _invitations(notification: Notification, title: str) -> list[tuple[str, bytes, str]]:
-    """The .ics attachments: ``(filename, bytes, method)``.
+def _invitations(
+    notification: Notification, title: str, previous: Booking | None
+) -> list[tuple[str, bytes, str]]:
+    """The .ics attachments: ``(filename, bytes, method)``; ``previous`` is the booking a
+    reschedule replaced, if any (it gets a cancellation).
 
     None when a row the event is built from is gone (a lesson deleted with its student's
     account): the teacher is still told, without an invitation.
     """
     try:
-        return _build_invitations(notification, title)
+        return _build_invitations(notification, title, previous)
     except ObjectDoesNotExist:
         return []
 
 
-def _build_invitations(notification: Notification, title: str) -> list[tuple[str, bytes, str]]:
+def _build_invitations(
+    notification: Notification, title: str, previous: Booking | None
+) -> list[tuple[str, bytes, str]]:
     event, booking = notification.event, notification.booking
     to = str(notification.recipient.email)
     found: list[tuple[str, bytes, str]] = []
@@ -219,12 +228,9 @@ def _build_invitations(notification: Notification, title: str) -> list[tuple[str
             entry = _cancelled(_calendar_event(lesson), deleted=deleted)
             suffix = f"-{n}" if len(lessons) > 1 else ""
             found.append((f"cancel{suffix}.ics", _calendar([entry], title, "CANCEL", to), "CANCEL"))
-    previous = notification.context.get("previous_booking")
     if event == "group_rescheduled" and previous is not None:
-        old = Booking.objects.select_related("session").filter(pk=previous).first()
-        if old is not None:
-            entry = _cancelled(_calendar_event(old))
-            found.append(("cancel.ics", _calendar([entry], title, "CANCEL", to), "CANCEL"))
+        entry = _cancelled(_calendar_event(previous))
+        found.append(("cancel.ics", _calendar([entry], title, "CANCEL", to), "CANCEL"))
     return found
 
 
