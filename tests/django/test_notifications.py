@@ -690,3 +690,22 @@ def test_a_reschedule_mail_reads_the_old_booking_once(
     ]
     assert len(old) == 1, old
     assert dict(invitations(only(mailoutbox, student)))["CANCEL"]
+
+
+def test_a_series_e_mail_reads_its_lessons_once(
+    mailoutbox, make_course, teacher, student, django_capture_on_commit_callbacks
+):
+    """The lessons it lists and the invitations it carries are the same rows, read once."""
+    course = make_course("one_on_one", teacher=teacher, students=[student])
+    with django_capture_on_commit_callbacks() as after_commit:
+        request_one_on_one(weekly(teacher, course), student, at(day(3), 9), weeks=3)
+    with CaptureQueriesContext(connection) as ctx:
+        for callback in after_commit:
+            callback()
+    lessons = f'FROM "{OneOnOneBooking._meta.db_table}"'
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if lessons in q["sql"] and '"series_id" =' in q["sql"] and "LIMIT" not in q["sql"]
+    ]
+    assert len(reads) == len(mailoutbox) == 2, reads

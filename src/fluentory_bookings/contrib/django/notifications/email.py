@@ -102,7 +102,7 @@ def render_email(notification: Notification) -> EmailMultiAlternatives | None:
         # Paragraphs a template left out would leave gaps: at most one empty line in a row.
         text = _BLANK_LINES.sub("\n\n", render_to_string(f"{name}.txt", context).strip()) + "\n"
         html = render_to_string(f"{name}.html", context)
-        invitations = _invitations(notification, str(context["title"]), context.get("previous"))
+        invitations = _invitations(notification, context)
     message = EmailMultiAlternatives(subject, text, to=[address])
     message.attach_alternative(html, "text/html")
     for filename, data, method in invitations:
@@ -187,29 +187,30 @@ def _page_url(notification: Notification) -> str | None:
 
 
 def _invitations(
-    notification: Notification, title: str, previous: Booking | None
+    notification: Notification, context: dict[str, Any]
 ) -> list[tuple[str, bytes, str]]:
-    """The .ics attachments: ``(filename, bytes, method)``; ``previous`` is the booking a
-    reschedule replaced, if any (it gets a cancellation).
+    """The .ics attachments: ``(filename, bytes, method)``, built from the rows the e-mail's
+    ``context`` holds (the series' ``lessons``, the ``previous`` booking of a reschedule).
 
     None when a row the event is built from is gone (a lesson deleted with its student's
     account): the teacher is still told, without an invitation.
     """
     try:
-        return _build_invitations(notification, title, previous)
+        return _build_invitations(notification, context)
     except ObjectDoesNotExist:
         return []
 
 
 def _build_invitations(
-    notification: Notification, title: str, previous: Booking | None
+    notification: Notification, context: dict[str, Any]
 ) -> list[tuple[str, bytes, str]]:
     event, booking = notification.event, notification.booking
+    title, previous = str(context["title"]), context.get("previous")
+    # One invitation per lesson of a series: an iTIP message carries one UID.
+    lessons = context.get("lessons", [booking])
     to = str(notification.recipient.email)
     found: list[tuple[str, bytes, str]] = []
     if event in _REQUEST and booking.status in _CONFIRMED:
-        # One invitation per lesson of a series: an iTIP message carries one UID.
-        lessons = _series(booking) if notification.context.get("series") else [booking]
         for n, lesson in enumerate(lessons, start=1):
             entry = _calendar_event(lesson)
             suffix = f"-{n}" if len(lessons) > 1 else ""
@@ -223,7 +224,6 @@ def _build_invitations(
                 )
     if event in _CANCEL:
         deleted = bool(notification.context.get("deleted"))
-        lessons = _series(booking) if notification.context.get("series") else [booking]
         for n, lesson in enumerate(lessons, start=1):
             entry = _cancelled(_calendar_event(lesson), deleted=deleted)
             suffix = f"-{n}" if len(lessons) > 1 else ""
