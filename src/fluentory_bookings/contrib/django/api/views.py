@@ -175,7 +175,7 @@ class SessionViewSet(ApiViewSet):
             default=DEFAULT_SESSION_RANGE,
             limit=filters.SESSION_RANGE,
         )
-        rows = LiveClassSession.objects.filter(
+        rows = LiveClassSession.objects.select_related("course").filter(
             status__in=LIVE_SESSION, starts_at__gte=span.start, starts_at__lt=span.end
         )
         course = filters.id_param(request, "course")
@@ -188,7 +188,7 @@ class SessionViewSet(ApiViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         """One session with its seats left and whether it can be booked now."""
-        session = _found(LiveClassSession.objects.filter(pk=pk).first())
+        session = _found(LiveClassSession.objects.select_related("course").filter(pk=pk).first())
         return Response(s.SessionSerializer(session).data)
 
 
