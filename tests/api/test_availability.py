@@ -8,6 +8,7 @@ import pytest
 
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
+from lms.models import CourseTeacher
 from tests.api.conftest import API, refused, snapshot
 from tests.django.when import at, day
 
@@ -148,6 +149,42 @@ def test_open_slots_of_a_teacher(client_for, student, availability, teacher):
     assert [s["start"] for s in body["results"]] == [
         at(day(2), h).isoformat().replace("+00:00", "Z") for h in range(8, 20)
     ]
+
+
+@pytest.mark.parametrize("change", ["no_longer_teaches", "course_takes_group_sessions"])
+def test_a_teacher_s_slots_leave_out_what_no_student_could_book(
+    client_for, student, availability, teacher, one_course, make_user, change
+):
+    """As the course page: a slot is listed only where a course could book it. A rule for a
+    course its teacher left, or that no longer takes 1:1 lessons, only leads to a refusal."""
+    open_to_all = services.set_availability(
+        teacher,
+        timezone="UTC",
+        kind="weekly",
+        start_date=day(1),
+        start_time=time(21),
+        end_time=time(22),
+        weekdays=range(7),
+    )
+    if change == "no_longer_teaches":
+        CourseTeacher.objects.filter(course=one_course, teacher=teacher).delete()
+    else:
+        one_course.booking_type = "group_session"
+        one_course.save()
+    query = f"slots/?teacher={teacher.pk}&from={day(2).isoformat()}&to={day(3).isoformat()}"
+    body = client_for(student).get(API + query).json()
+    assert [(s["availability"], s["start"]) for s in body["results"]] == [
+        (open_to_all.pk, at(day(2), 21).isoformat().replace("+00:00", "Z"))
+    ]
+    refused(
+        client_for(student).post(
+            API + "bookings/one-on-one/",
+            {"availability": availability.pk, "starts_at": at(day(2), 9).isoformat()},
+            format="json",
+        ),
+        409,
+        "slot_unavailable" if change == "no_longer_teaches" else "booking_type",
+    )
 
 
 @pytest.mark.parametrize(

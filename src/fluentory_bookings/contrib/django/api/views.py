@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fluentory_bookings.contrib.django import services
-from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
+from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.api import filters
 from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.browsable import formless
@@ -61,7 +61,6 @@ from fluentory_bookings.contrib.django.models import (
 from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
 from fluentory_bookings.core.errors import InvalidInput, LimitExceeded
-from fluentory_bookings.core.policy import BookingType
 
 __all__ = [
     "AvailabilityViewSet",
@@ -427,7 +426,8 @@ def _current(row: TeacherAvailability) -> dict[str, Any]:
 
 class SlotViewSet(ApiViewSet):
     """Open 1:1 slots of a course or a teacher (``?course=`` and/or ``?teacher=``), for a range
-    of at most 90 days (7 from now by default)."""
+    of at most 90 days (7 from now by default). As on the course's page, only slots a course
+    could book: never those of a course its teacher left or that takes no 1:1 lessons."""
 
     serializer_class = s.SlotSerializer
     pagination_class = None
@@ -446,7 +446,7 @@ class SlotViewSet(ApiViewSet):
         )
         course = _named(get_course_model(), course_id, "course")
         slots = []
-        for av in _offered(course, teacher_id):
+        for av in services.bookable_availabilities(course, teacher_id=teacher_id):
             for slot in services.open_slots_for(av, start=span.start, end=span.end, course=course):
                 slots.append(
                     {
@@ -465,22 +465,6 @@ class SlotViewSet(ApiViewSet):
                     )
         slots.sort(key=lambda x: (x["start"], x["teacher"], x["availability"]))
         return Response({"results": s.SlotSerializer(slots, many=True).data})
-
-
-def _offered(course: Any, teacher_id: int | None) -> list[TeacherAvailability]:
-    """The active availabilities a student of ``course`` may book (the student page's rule:
-    offered for it, or for every course of their teacher, by someone who teaches it); without a
-    course, the teacher's active ones."""
-    rows = TeacherAvailability.objects.filter(is_active=True).select_related("teacher", "course")
-    if teacher_id is not None:
-        rows = rows.filter(teacher_id=teacher_id)
-    if course is None:
-        return list(rows.order_by("pk"))
-    adapter = get_adapter()
-    adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
-    rows = rows.filter(Q(course=course) | Q(course__isnull=True)).order_by("teacher_id", "pk")
-    with course_teacher_links_read_once():
-        return [av for av in rows if adapter.is_teacher(av.teacher, course)]
 
 
 # --- calendar feeds -----------------------------------------------------------------------------

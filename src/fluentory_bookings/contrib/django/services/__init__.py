@@ -11,6 +11,7 @@ still cannot decide, the caller gets :class:`TryAgain`.
 
 from fluentory_bookings.contrib.django.services.availability import (
     Eligibility,
+    bookable_availabilities,
     check_one_on_one_eligibility,
     delete_availability,
     open_slots_for,
@@ -55,6 +56,7 @@ __all__ = [
     "TryAgain",
     "approve_one_on_one",
     "book_group_session",
+    "bookable_availabilities",
     "cancel_group_booking",
     "cancel_one_on_one",
     "cancel_session",

@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.functional import SimpleLazyObject
 
-from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models import TeacherAvailability
 from fluentory_bookings.contrib.django.services import inputs
@@ -41,6 +42,7 @@ from fluentory_bookings.core.validate import require_aware
 __all__ = [
     "DEFAULT_LISTING_WINDOW",
     "Eligibility",
+    "bookable_availabilities",
     "check_one_on_one_eligibility",
     "delete_availability",
     "open_slots_for",
@@ -350,6 +352,39 @@ def open_slots_for(
         if lo <= s.start < hi
     ]
     return slots if limit is None else slots[:limit]
+
+
+def bookable_availabilities(
+    course: Any = None, *, teacher_id: Any = None
+) -> list[TeacherAvailability]:
+    """The active availabilities a student may book, by teacher then pk.
+
+    For ``course``: those offered for it, or for every course of their teacher, by someone who
+    teaches it. Without a course, ``teacher_id``'s: those open to every course they teach, and
+    those for a course that takes 1:1 lessons and that they still teach. Either way, never a
+    rule whose every request :func:`require_eligible` would refuse for who teaches what.
+
+    Raises:
+        PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings.
+    """
+    adapter = get_adapter()
+    rows = TeacherAvailability.objects.filter(is_active=True).select_related("teacher", "course")
+    if teacher_id is not None:
+        rows = rows.filter(teacher_id=teacher_id)
+    if course is not None:
+        adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
+        rows = rows.filter(Q(course=course) | Q(course__isnull=True))
+
+    def bookable(av: TeacherAvailability) -> bool:
+        through = course if course is not None else av.course
+        if through is None:
+            return True
+        if course is None and adapter.get_booking_type(through) != BookingType.ONE_ON_ONE:
+            return False
+        return adapter.is_teacher(av.teacher, through)
+
+    with course_teacher_links_read_once():
+        return [av for av in rows.order_by("teacher_id", "pk") if bookable(av)]
 
 
 # --- eligibility ------------------------------------------------------------------------------
