@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
@@ -149,6 +151,41 @@ def test_open_slots_of_a_teacher(client_for, student, availability, teacher):
     assert [s["start"] for s in body["results"]] == [
         at(day(2), h).isoformat().replace("+00:00", "Z") for h in range(8, 20)
     ]
+
+
+@pytest.mark.parametrize("by", ["course", "teacher"])
+def test_slots_cost_the_same_queries_for_2_availabilities_as_for_20(
+    client_for, student, teacher, one_course, by
+):
+    """The teacher's commitments are read once for all their availabilities, not once each."""
+
+    def publish(n: int) -> None:
+        for i in range(n):
+            services.set_availability(
+                teacher,
+                course=one_course,
+                timezone="UTC",
+                kind="weekly",
+                start_date=day(1),
+                start_time=time(6 + i % 14),
+                end_time=time(7 + i % 14),
+                weekdays=[i % 7],
+            )
+
+    query = f"slots/?{by}={one_course.pk if by == 'course' else teacher.pk}&to={day(8)}"
+    c = client_for(student)
+
+    def count(n: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = c.get(API + query)
+        assert response.status_code == 200, response.json()
+        assert len({s["availability"] for s in response.json()["results"]}) == n
+        return len(ctx.captured_queries)
+
+    publish(2)
+    two = count(2)
+    publish(18)
+    assert count(20) == two
 
 
 @pytest.mark.parametrize("change", ["no_longer_teaches", "course_takes_group_sessions"])

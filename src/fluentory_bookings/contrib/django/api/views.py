@@ -446,8 +446,10 @@ class SlotViewSet(ApiViewSet):
         )
         course = _named(get_course_model(), course_id, "course")
         slots = []
-        for av in services.bookable_availabilities(course, teacher_id=teacher_id):
-            for slot in services.open_slots_for(av, start=span.start, end=span.end, course=course):
+        offered = services.bookable_availabilities(course, teacher_id=teacher_id)
+        found = services.open_slots_of(offered, start=span.start, end=span.end, course=course)
+        for av, free in zip(offered, found, strict=True):
+            for slot in free:
                 slots.append(
                     {
                         "availability": av.pk,

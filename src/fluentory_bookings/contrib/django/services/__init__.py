@@ -15,6 +15,7 @@ from fluentory_bookings.contrib.django.services.availability import (
     check_one_on_one_eligibility,
     delete_availability,
     open_slots_for,
+    open_slots_of,
     set_availability,
 )
 from fluentory_bookings.contrib.django.services.group import (
@@ -73,6 +74,7 @@ __all__ = [
     "leave_waitlist",
     "mark_attendance",
     "open_slots_for",
+    "open_slots_of",
     "refresh_session_status",
     "release_deleted_booking",
     "release_deleted_one_on_one",

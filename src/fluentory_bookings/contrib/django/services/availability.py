@@ -46,6 +46,7 @@ __all__ = [
     "check_one_on_one_eligibility",
     "delete_availability",
     "open_slots_for",
+    "open_slots_of",
     "set_availability",
 ]
 
@@ -330,8 +331,58 @@ def open_slots_for(
     """
     if not availability.is_active or (limit is not None and limit <= 0):
         return []
+    [slots] = open_slots_of([availability], start=start, end=end, course=course)
+    return slots if limit is None else slots[:limit]
+
+
+def open_slots_of(
+    availabilities: Sequence[TeacherAvailability],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    course: Any = None,
+) -> list[list[Interval]]:
+    """:func:`open_slots_for` of each availability, in order: one list per availability.
+
+    The teachers' commitments are read in one statement for all of them, so a listing costs
+    the same queries for one availability as for many.
+
+    Raises:
+        InvalidInterval: ``start``/``end`` is naive, or ``end`` is not after ``start``.
+    """
     if start is not None and end is not None:
         Interval(start, end)  # a malformed range is the caller's error: InvalidInterval
+    plans = [_plan(av, start, end, course) for av in availabilities]
+    asks = {i: p.ctx.teacher_ask(p.span) for i, p in enumerate(plans) if p is not None}
+    found = dict(zip(asks, commitments_of(list(asks.values())) if asks else [], strict=True))
+    out: list[list[Interval]] = []
+    for i, plan in enumerate(plans):
+        if plan is None:
+            out.append([])
+            continue
+        ctx = plan.ctx
+        busy = ctx.blocked(found[i], asks[i].lesson_buffers or {})
+        slots = open_slots(plan.windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
+        out.append([s for s in slots if plan.lo <= s.start < plan.hi])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one availability offers in a listing's range, before the teacher's commitments."""
+
+    ctx: SlotContext
+    lo: datetime
+    hi: datetime
+    windows: list[Interval]
+    span: Interval
+
+
+def _plan(
+    availability: TeacherAvailability, start: datetime | None, end: datetime | None, course: Any
+) -> _Plan | None:
+    if not availability.is_active:
+        return None
     ctx = slot_context(availability, course)
     lo = ctx.now if start is None else max(require_aware(start, "start"), ctx.now)
     if end is None:
@@ -339,19 +390,13 @@ def open_slots_for(
     else:
         hi = require_aware(end, "end")
     if hi <= lo:
-        return []
+        return None
     # Occurrences that start before ``lo`` may still hold slots starting inside it.
     windows = ctx.windows(Interval(lo, hi + ctx.spec.length))
     if not windows:
-        return []
+        return None
     span = Interval(min(w.start for w in windows), max(w.end for w in windows))
-    busy = ctx.blocked(*ctx.teacher_busy(span))
-    slots = [
-        s
-        for s in open_slots(windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
-        if lo <= s.start < hi
-    ]
-    return slots if limit is None else slots[:limit]
+    return _Plan(ctx, lo, hi, windows, span)
 
 
 def bookable_availabilities(

@@ -45,7 +45,7 @@ from fluentory_bookings.contrib.django.services import (
     cancel_group_booking,
     cancel_one_on_one,
     leave_waitlist,
-    open_slots_for,
+    open_slots_of,
     request_one_on_one,
     reschedule_group_booking,
 )
@@ -283,12 +283,11 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
     start = _local_midnight(first, zone)
     end = _local_midnight(first + timedelta(days=7), zone)
     chosen = form.cleaned_data.get("teacher") if form.is_bound else None
-    slots = []
-    for av in offered:
-        if chosen is not None and av.teacher_id != chosen:
-            continue
-        for slot in open_slots_for(av, start=start, end=end, course=course):
-            slots.append((slot.start, slot.end, av))
+    shown = [av for av in offered if chosen is None or av.teacher_id == chosen]
+    found = open_slots_of(shown, start=start, end=end, course=course)
+    slots = [
+        (slot.start, slot.end, av) for av, free in zip(shown, found, strict=True) for slot in free
+    ]
     slots.sort(key=lambda s: (s[0], s[2].teacher_id, s[2].pk))
     days = [
         (day, [{"start": s, "end": e, "availability": av} for s, e, av in group])
