@@ -54,6 +54,40 @@ def test_a_teacher_creates_reads_updates_and_deletes_their_rule(client_for, teac
     assert not TeacherAvailability.objects.filter(pk=pk).exists()
 
 
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_a_patch_changes_only_what_it_sends_in_any_encoding_the_schema_names(
+    client_for, teacher, one_course, encoding
+):
+    """The schema offers JSON, urlencoded and multipart bodies for PATCH: a form's fields are
+    single values, and every field left out keeps its value."""
+    c = client_for(teacher)
+    sent = rule(one_course, excluded_dates=[day(8).isoformat()], buffer_after_minutes=15)
+    pk = c.post(URL, sent, format="json").json()["id"]
+    if encoding == "json":
+        patched = c.patch(URL + f"{pk}/", {"slot_minutes": 30}, format="json")
+    else:
+        patched = c.patch(
+            URL + f"{pk}/", "slot_minutes=30", content_type="application/x-www-form-urlencoded"
+        )
+    assert patched.status_code == 200, patched.json()
+    row = TeacherAvailability.objects.get(pk=pk)
+    assert (row.slot_minutes, row.buffer_after_minutes, row.weekdays) == (30, 15, [0, 2, 4])
+    assert (row.excluded_dates, row.course_id, row.start_time) == (
+        [day(8).isoformat()],
+        one_course.pk,
+        time(9),
+    )
+
+
+def test_a_patch_that_is_not_an_object_is_a_typed_400_and_writes_nothing(
+    client_for, teacher, availability
+):
+    before = snapshot()
+    response = client_for(teacher).patch(URL + f"{availability.pk}/", [1, 2], format="json")
+    refused(response, 400, "invalid_input")
+    assert snapshot() == before
+
+
 def test_deleting_keeps_the_lessons_booked_through_it(client_for, teacher, student, availability):
     (lesson,) = services.request_one_on_one(availability, student, at(day(3), 10))
     assert client_for(teacher).delete(URL + f"{availability.pk}/").status_code == 204

@@ -6,7 +6,7 @@ are written in the zone of ``?tz=`` (UTC by default) with their offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -380,13 +380,12 @@ class AvailabilityViewSet(ApiViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         """PATCH: the fields sent; the others keep their values."""
         row = self._own(pk)
-        if not isinstance(request.data, Mapping):
-            raise InvalidInput("the body must be a JSON object of the fields to change")
-        data = s.AvailabilityInput(data={**_current(row), **request.data})
-        data.is_valid(raise_exception=True)
-        row = services.set_availability(
-            request.user, availability=row, **self._arguments(dict(data.validated_data))
-        )
+        # The serializer reads the body in whichever encoding it came (a form's values are
+        # lists underneath); the row supplies the rest, as the service takes it.
+        sent = s.AvailabilityInput(data=request.data, partial=True)
+        sent.is_valid(raise_exception=True)
+        arguments = self._arguments({**_current(row), **sent.validated_data})
+        row = services.set_availability(request.user, availability=row, **arguments)
         return Response(s.AvailabilitySerializer(row).data)
 
     def destroy(self, request: Request, pk: str) -> Response:
