@@ -275,6 +275,29 @@ def test_slot_queries_are_bounded_and_checked(
     refused(client_for(student).get(API + "slots/" + query), status, code, field)
 
 
+def test_more_open_slots_than_the_bound_is_a_typed_400(client_for, student, teacher, one_course):
+    from fluentory_bookings.contrib.django.api.views import MAX_SLOTS
+
+    services.set_availability(
+        teacher,
+        course=one_course,
+        timezone="UTC",
+        kind="weekly",
+        start_date=day(1),
+        start_time=time(0),
+        end_time=time(23, 55),
+        weekdays=range(7),
+        slot_minutes=5,
+    )
+    c = client_for(student)
+    # 287 slots a day (fewer on the first, inside the minimum notice): six days fit under the
+    # bound, seven do not.
+    six_days = c.get(API + f"slots/?course={one_course.pk}&from={day(1)}&to={day(7)}")
+    assert 287 * 5 < len(six_days.json()["results"]) <= MAX_SLOTS < 287 * 7
+    seven_days = c.get(API + f"slots/?teacher={teacher.pk}&from={day(1)}&to={day(8)}")
+    assert refused(seven_days, 400, "limit_exceeded", "to")["limit"] == MAX_SLOTS
+
+
 def test_a_booked_slot_is_no_longer_listed(client_for, student, availability, one_course):
     c = client_for(student)
     query = f"slots/?course={one_course.pk}&from={day(3).isoformat()}&to={day(4).isoformat()}"

@@ -444,26 +444,25 @@ class SlotViewSet(ApiViewSet):
             limit=filters.SLOT_RANGE,
         )
         course = _named(get_course_model(), course_id, "course")
-        slots = []
         offered = services.bookable_availabilities(course, teacher_id=teacher_id)
         found = services.open_slots_of(offered, start=span.start, end=span.end, course=course)
-        for av, free in zip(offered, found, strict=True):
-            for slot in free:
-                slots.append(
-                    {
-                        "availability": av.pk,
-                        "teacher": av.teacher_id,
-                        "course": course_id if course is not None else av.course_id,
-                        "start": slot.start,
-                        "end": slot.end,
-                    }
-                )
-                if len(slots) > MAX_SLOTS:
-                    raise LimitExceeded(
-                        f"more than {MAX_SLOTS} open slots: ask for a shorter range or one teacher",
-                        field="to",
-                        limit=MAX_SLOTS,
-                    )
+        slots = [
+            {
+                "availability": av.pk,
+                "teacher": av.teacher_id,
+                "course": course_id if course is not None else av.course_id,
+                "start": slot.start,
+                "end": slot.end,
+            }
+            for av, free in zip(offered, found, strict=True)
+            for slot in free
+        ]
+        if len(slots) > MAX_SLOTS:
+            raise LimitExceeded(
+                f"more than {MAX_SLOTS} open slots: ask for a shorter range or one teacher",
+                field="to",
+                limit=MAX_SLOTS,
+            )
         slots.sort(key=lambda x: (x["start"], x["teacher"], x["availability"]))
         return Response({"results": s.SlotSerializer(slots, many=True).data})
 
