@@ -222,6 +222,29 @@ def test_slots_cost_the_same_queries_for_2_availabilities_as_for_20(
     assert count(20) == two
 
 
+def test_slots_of_many_availabilities_are_read_in_batches_the_database_accepts(
+    client_for, student, teacher, one_course
+):
+    """SQLite takes at most 500 terms in one compound SELECT: 200 availabilities in one
+    statement of their teachers' commitments would be refused (a 500)."""
+    TeacherAvailability.objects.bulk_create(
+        TeacherAvailability(
+            teacher=teacher,
+            course=one_course,
+            timezone="UTC",
+            kind="one_time",
+            start_date=day(2),
+            start_time=time(i // 60 + 1, i % 60),
+            end_time=time(i // 60 + 1, i % 60 + 1),
+            slot_minutes=1,
+        )
+        for i in range(0, 400, 2)
+    )
+    response = client_for(student).get(API + f"slots/?teacher={teacher.pk}&to={day(3)}")
+    assert response.status_code == 200, response.json()
+    assert len({s["availability"] for s in response.json()["results"]}) == 200
+
+
 @pytest.mark.parametrize("change", ["no_longer_teaches", "course_takes_group_sessions"])
 def test_a_teacher_s_slots_leave_out_what_no_student_could_book(
     client_for, student, availability, teacher, one_course, make_user, change

@@ -54,6 +54,9 @@ DEFAULT_LISTING_WINDOW = timedelta(days=90)
 """How far ahead :func:`open_slots_for` looks when neither ``end`` nor a booking horizon is set."""
 
 _ZERO = timedelta(0)
+ASKS_PER_STATEMENT = 100
+"""How many availabilities :func:`open_slots_of` reads commitments for in one statement: each
+is three SELECTs of one compound statement, and SQLite takes at most 500 of those."""
 _KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
 _MAX_DAY_MINUTES = int(MAX_LENGTH.total_seconds()) // 60
 
@@ -344,8 +347,8 @@ def open_slots_of(
 ) -> list[list[Interval]]:
     """:func:`open_slots_for` of each availability, in order: one list per availability.
 
-    The teachers' commitments are read in one statement for all of them, so a listing costs
-    the same queries for one availability as for many.
+    The teachers' commitments are read in one statement for up to :data:`ASKS_PER_STATEMENT`
+    of them, so a listing costs the same queries for one availability as for a hundred.
 
     Raises:
         InvalidInterval: ``start``/``end`` is naive, or ``end`` is not after ``start``.
@@ -354,7 +357,11 @@ def open_slots_of(
         Interval(start, end)  # a malformed range is the caller's error: InvalidInterval
     plans = [_plan(av, start, end, course) for av in availabilities]
     asks = {i: p.ctx.teacher_ask(p.span) for i, p in enumerate(plans) if p is not None}
-    found = dict(zip(asks, commitments_of(list(asks.values())) if asks else [], strict=True))
+    found: dict[int, list[Commitment]] = {}
+    batch = list(asks.items())
+    for at in range(0, len(batch), ASKS_PER_STATEMENT):
+        part = batch[at : at + ASKS_PER_STATEMENT]
+        found.update(zip((i for i, _ in part), commitments_of([a for _, a in part]), strict=True))
     out: list[list[Interval]] = []
     for i, plan in enumerate(plans):
         if plan is None:
