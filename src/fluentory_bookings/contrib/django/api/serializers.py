@@ -176,7 +176,15 @@ class LessonSerializer(serializers.ModelSerializer[OneOnOneBooking]):
         return str(booking.status)
 
     def get_meeting_link(self, booking: OneOnOneBooking) -> str | None:
-        if booking.status == _CONFIRMED and booking.meeting_link:
+        """The lesson's link once it is confirmed; its teacher sees it from the request on."""
+        if not booking.meeting_link:
+            return None
+        # As the pages: the teacher's lists a pending request's link, the student's does not.
+        request = self.context.get("request")
+        viewer = getattr(getattr(request, "user", None), "pk", None)
+        if booking.status == _CONFIRMED or (
+            viewer == booking.teacher_id and booking.holds_slot_at(get_adapter().now())
+        ):
             return str(booking.meeting_link)
         return None
 

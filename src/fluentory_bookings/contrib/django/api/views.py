@@ -128,7 +128,9 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
 
     def page(self, rows: QuerySet[Any], serializer: type[Any]) -> Response:
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(serializer(page, many=True).data)
+        return self.get_paginated_response(
+            serializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     def parsed(self, serializer: type[Any]) -> dict[str, Any]:
         """The request body, validated by ``serializer`` (a DRF ValidationError is a 400)."""
@@ -292,20 +294,18 @@ class LessonViewSet(ApiViewSet):
         return self._render_many(booked, status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(s.LessonSerializer(self._visible(pk)).data)
+        return self._render(self._visible(pk))
 
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        lesson = services.approve_one_on_one(self._taught(pk), request.user)
-        return Response(s.LessonSerializer(lesson).data)
+        return self._render(services.approve_one_on_one(self._taught(pk), request.user))
 
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """``{"reason": "..."}`` (optional, at most 1000 characters): the time is open again."""
         lesson = self._taught(pk)
         data = self.parsed(s.DeclineInput)
-        lesson = services.decline_one_on_one(lesson, request.user, data["reason"])
-        return Response(s.LessonSerializer(lesson).data)
+        return self._render(services.decline_one_on_one(lesson, request.user, data["reason"]))
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -321,8 +321,9 @@ class LessonViewSet(ApiViewSet):
         """``{"meeting_link": "https://..."}`` (empty to remove it)."""
         lesson = self._taught(pk)
         data = self.parsed(s.MeetingLinkInput)
-        lesson = services.set_one_on_one_meeting_link(lesson, data["meeting_link"], request.user)
-        return Response(s.LessonSerializer(lesson).data)
+        return self._render(
+            services.set_one_on_one_meeting_link(lesson, data["meeting_link"], request.user)
+        )
 
     def _visible(self, pk: str) -> OneOnOneBooking:
         return _found(lessons_of(self.request.user).filter(pk=pk).first())
@@ -330,10 +331,14 @@ class LessonViewSet(ApiViewSet):
     def _taught(self, pk: str) -> OneOnOneBooking:
         return _found(lessons_taught_by(self.request.user).filter(pk=pk).first())
 
+    def _render(self, booking: OneOnOneBooking) -> Response:
+        return Response(s.LessonSerializer(booking, context=self.get_serializer_context()).data)
+
     def _render_many(
         self, bookings: Sequence[OneOnOneBooking], code: int = status.HTTP_200_OK
     ) -> Response:
-        return Response({"bookings": s.LessonSerializer(bookings, many=True).data}, status=code)
+        shown = s.LessonSerializer(bookings, many=True, context=self.get_serializer_context())
+        return Response({"bookings": shown.data}, status=code)
 
 
 def _lessons_in(wanted: str, now: datetime) -> Q:
