@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
+from lms.models import CourseTeacher
 from tests.api.conftest import API, refused, snapshot
 from tests.django.when import at, day
 
@@ -49,6 +52,40 @@ def test_a_teacher_creates_reads_updates_and_deletes_their_rule(client_for, teac
     assert TeacherAvailability.objects.get(pk=pk).kind == "one_time"
     assert c.delete(URL + f"{pk}/").status_code == 204
     assert not TeacherAvailability.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_a_patch_changes_only_what_it_sends_in_any_encoding_the_schema_names(
+    client_for, teacher, one_course, encoding
+):
+    """The schema offers JSON, urlencoded and multipart bodies for PATCH: a form's fields are
+    single values, and every field left out keeps its value."""
+    c = client_for(teacher)
+    sent = rule(one_course, excluded_dates=[day(8).isoformat()], buffer_after_minutes=15)
+    pk = c.post(URL, sent, format="json").json()["id"]
+    if encoding == "json":
+        patched = c.patch(URL + f"{pk}/", {"slot_minutes": 30}, format="json")
+    else:
+        patched = c.patch(
+            URL + f"{pk}/", "slot_minutes=30", content_type="application/x-www-form-urlencoded"
+        )
+    assert patched.status_code == 200, patched.json()
+    row = TeacherAvailability.objects.get(pk=pk)
+    assert (row.slot_minutes, row.buffer_after_minutes, row.weekdays) == (30, 15, [0, 2, 4])
+    assert (row.excluded_dates, row.course_id, row.start_time) == (
+        [day(8).isoformat()],
+        one_course.pk,
+        time(9),
+    )
+
+
+def test_a_patch_that_is_not_an_object_is_a_typed_400_and_writes_nothing(
+    client_for, teacher, availability
+):
+    before = snapshot()
+    response = client_for(teacher).patch(URL + f"{availability.pk}/", [1, 2], format="json")
+    refused(response, 400, "invalid_input")
+    assert snapshot() == before
 
 
 def test_deleting_keeps_the_lessons_booked_through_it(client_for, teacher, student, availability):
@@ -150,6 +187,100 @@ def test_open_slots_of_a_teacher(client_for, student, availability, teacher):
     ]
 
 
+@pytest.mark.parametrize("by", ["course", "teacher"])
+def test_slots_cost_the_same_queries_for_2_availabilities_as_for_20(
+    client_for, student, teacher, one_course, by
+):
+    """The teacher's commitments are read once for all their availabilities, not once each."""
+
+    def publish(n: int) -> None:
+        for i in range(n):
+            services.set_availability(
+                teacher,
+                course=one_course,
+                timezone="UTC",
+                kind="weekly",
+                start_date=day(1),
+                start_time=time(6 + i % 14),
+                end_time=time(7 + i % 14),
+                weekdays=[i % 7],
+            )
+
+    query = f"slots/?{by}={one_course.pk if by == 'course' else teacher.pk}&to={day(8)}"
+    c = client_for(student)
+
+    def count(n: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = c.get(API + query)
+        assert response.status_code == 200, response.json()
+        assert len({s["availability"] for s in response.json()["results"]}) == n
+        return len(ctx.captured_queries)
+
+    publish(2)
+    two = count(2)
+    publish(18)
+    assert count(20) == two
+
+
+def test_slots_of_many_availabilities_are_read_in_batches_the_database_accepts(
+    client_for, student, teacher, one_course
+):
+    """SQLite takes at most 500 terms in one compound SELECT: 200 availabilities in one
+    statement of their teachers' commitments would be refused (a 500)."""
+    TeacherAvailability.objects.bulk_create(
+        TeacherAvailability(
+            teacher=teacher,
+            course=one_course,
+            timezone="UTC",
+            kind="one_time",
+            start_date=day(2),
+            start_time=time(i // 60 + 1, i % 60),
+            end_time=time(i // 60 + 1, i % 60 + 1),
+            slot_minutes=1,
+        )
+        for i in range(0, 400, 2)
+    )
+    response = client_for(student).get(API + f"slots/?teacher={teacher.pk}&to={day(3)}")
+    assert response.status_code == 200, response.json()
+    assert len({s["availability"] for s in response.json()["results"]}) == 200
+
+
+@pytest.mark.parametrize("change", ["no_longer_teaches", "course_takes_group_sessions"])
+def test_a_teacher_s_slots_leave_out_what_no_student_could_book(
+    client_for, student, availability, teacher, one_course, make_user, change
+):
+    """As the course page: a slot is listed only where a course could book it. A rule for a
+    course its teacher left, or that no longer takes 1:1 lessons, only leads to a refusal."""
+    open_to_all = services.set_availability(
+        teacher,
+        timezone="UTC",
+        kind="weekly",
+        start_date=day(1),
+        start_time=time(21),
+        end_time=time(22),
+        weekdays=range(7),
+    )
+    if change == "no_longer_teaches":
+        CourseTeacher.objects.filter(course=one_course, teacher=teacher).delete()
+    else:
+        one_course.booking_type = "group_session"
+        one_course.save()
+    query = f"slots/?teacher={teacher.pk}&from={day(2).isoformat()}&to={day(3).isoformat()}"
+    body = client_for(student).get(API + query).json()
+    assert [(s["availability"], s["start"]) for s in body["results"]] == [
+        (open_to_all.pk, at(day(2), 21).isoformat().replace("+00:00", "Z"))
+    ]
+    refused(
+        client_for(student).post(
+            API + "bookings/one-on-one/",
+            {"availability": availability.pk, "starts_at": at(day(2), 9).isoformat()},
+            format="json",
+        ),
+        409,
+        "slot_unavailable" if change == "no_longer_teaches" else "booking_type",
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "status", "code", "field"),
     [
@@ -165,6 +296,29 @@ def test_slot_queries_are_bounded_and_checked(
 ):
     query = query.replace("COURSE", str(one_course.pk)).replace("GROUP", str(group.pk))
     refused(client_for(student).get(API + "slots/" + query), status, code, field)
+
+
+def test_more_open_slots_than_the_bound_is_a_typed_400(client_for, student, teacher, one_course):
+    from fluentory_bookings.contrib.django.api.views import MAX_SLOTS
+
+    services.set_availability(
+        teacher,
+        course=one_course,
+        timezone="UTC",
+        kind="weekly",
+        start_date=day(1),
+        start_time=time(0),
+        end_time=time(23, 55),
+        weekdays=range(7),
+        slot_minutes=5,
+    )
+    c = client_for(student)
+    # 287 slots a day (fewer on the first, inside the minimum notice): six days fit under the
+    # bound, seven do not.
+    six_days = c.get(API + f"slots/?course={one_course.pk}&from={day(1)}&to={day(7)}")
+    assert 287 * 5 < len(six_days.json()["results"]) <= MAX_SLOTS < 287 * 7
+    seven_days = c.get(API + f"slots/?teacher={teacher.pk}&from={day(1)}&to={day(8)}")
+    assert refused(seven_days, 400, "limit_exceeded", "to")["limit"] == MAX_SLOTS
 
 
 def test_a_booked_slot_is_no_longer_listed(client_for, student, availability, one_course):

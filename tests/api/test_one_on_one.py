@@ -250,6 +250,31 @@ def test_the_teacher_sets_an_https_meeting_link(client_for, student, teacher, av
     )
 
 
+def test_the_teacher_sees_the_link_of_a_pending_request_and_the_student_once_confirmed(
+    client_for, student, teacher, approval_availability
+):
+    """As the pages: the teacher's lessons page shows a pending request's link (and the link
+    to set it); the student's list shows it once the lesson is confirmed."""
+    (lesson,) = services.request_one_on_one(approval_availability, student, at(day(3), 10))
+    link = "https://meet.example.com/pending"
+    teacher_c, student_c = client_for(teacher), client_for(student)
+    response = teacher_c.post(
+        URL + f"{lesson.pk}/meeting-link/", {"meeting_link": link}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["meeting_link"] == link
+    assert teacher_c.get(URL + f"{lesson.pk}/").json()["meeting_link"] == link
+    assert [r["meeting_link"] for r in teacher_c.get(URL + "?role=teacher").json()["results"]] == [
+        link
+    ]
+    assert student_c.get(URL + f"{lesson.pk}/").json()["meeting_link"] is None
+    assert [r["meeting_link"] for r in student_c.get(URL).json()["results"]] == [None]
+    assert teacher_c.post(URL + f"{lesson.pk}/approve/").json()["meeting_link"] == link
+    assert student_c.get(URL + f"{lesson.pk}/").json()["meeting_link"] == link
+    services.cancel_one_on_one(lesson, teacher)
+    assert teacher_c.get(URL + f"{lesson.pk}/").json()["meeting_link"] is None
+
+
 def test_another_student_s_or_teacher_s_lesson_is_404_on_every_route(
     client_for, student, teacher, approval_availability, make_user
 ):

@@ -79,6 +79,22 @@ def test_detail_says_when_a_full_session_takes_no_more_bookings(
     assert body["booking_open"] is False
 
 
+@pytest.mark.parametrize("kind", ["none", "one_on_one"])
+def test_a_session_of_a_course_that_takes_no_group_bookings_is_not_open(
+    client_for, student, group, session_in, kind
+):
+    """As the session's page, which shows no Book button once the course stops taking group
+    sessions: a client must not offer a booking the service refuses (booking_type)."""
+    session = session_in(group)
+    group.booking_type = kind
+    group.save()
+    c = client_for(student)
+    assert c.get(API + f"sessions/{session.pk}/").json()["booking_open"] is False
+    listed = c.get(API + "sessions/").json()["results"]
+    assert [(r["id"], r["booking_open"]) for r in listed] == [(session.pk, False)]
+    refused(c.post(API + "bookings/group/", {"session": session.pk}), 409, "booking_type")
+
+
 def test_an_unknown_session_is_404(client_for, student):
     refused(client_for(student).get(API + "sessions/999999/"), 404, "not_found")
     assert client_for(student).get(API + "sessions/abc/").status_code == 404

@@ -448,6 +448,32 @@ def test_slots_filter_by_teacher_and_page_by_week(
         assert first <= d < first + timedelta(days=7)
 
 
+def test_the_slots_page_costs_the_same_queries_for_1_availability_as_for_12(
+    logged_in, teacher, one_course, availability
+):
+    """The teacher's commitments are read once for all their availabilities, not once each."""
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = logged_in.get(url("student_book_one_on_one", one_course.pk))
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    for hour in range(13, 24):
+        set_availability(
+            teacher,
+            course=one_course,
+            timezone="America/New_York",
+            start_date=day(0),
+            start_time=time(hour),
+            end_time=time(hour, 59),
+            slot_minutes=30,
+            weekdays=range(7),
+        )
+    assert count() == one
+
+
 def test_a_bad_week_names_the_field(logged_in, one_course, availability):
     response = logged_in.get(url("student_book_one_on_one", one_course.pk), {"week": "soon"})
     assert response.context["form"].errors["week"]

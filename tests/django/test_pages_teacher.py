@@ -498,6 +498,32 @@ def test_publishing_a_weekly_availability_and_its_preview(as_teacher, one_course
     assert first.astimezone(UTC).strftime("%H:%M") in page.content.decode()  # shown in UTC
 
 
+def test_the_availability_page_costs_the_same_queries_for_1_rule_as_for_12(
+    as_teacher, teacher, one_course, availability
+):
+    """Each rule's preview of open slots: the teacher's commitments are read once for all."""
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = as_teacher.get(url("teacher_availability"))
+        assert response.status_code == 200
+        assert all(item["slots"] for item in response.context["items"])
+        return len(ctx.captured_queries)
+
+    one = count()
+    for hour in range(12, 23):
+        set_availability(
+            teacher,
+            course=one_course,
+            timezone="UTC",
+            kind="one_time",
+            start_date=day(3),
+            start_time=time(hour),
+            end_time=time(hour + 1),
+        )
+    assert count() == one
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

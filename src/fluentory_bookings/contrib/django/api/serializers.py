@@ -22,6 +22,7 @@ from fluentory_bookings.contrib.django.models import (
     TeacherAvailability,
 )
 from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
+from fluentory_bookings.core.policy import BookingType
 
 __all__ = [
     "AvailabilityInput",
@@ -77,7 +78,7 @@ class SessionSerializer(serializers.ModelSerializer[LiveClassSession]):
     """A group session as a student sees it before booking."""
 
     remaining_seats = serializers.IntegerField(read_only=True)
-    booking_open = serializers.BooleanField(read_only=True)
+    booking_open = serializers.SerializerMethodField()
 
     class Meta:
         model = LiveClassSession
@@ -96,6 +97,13 @@ class SessionSerializer(serializers.ModelSerializer[LiveClassSession]):
             "booking_open",
         ]
         read_only_fields = fields
+
+    def get_booking_open(self, session: LiveClassSession) -> bool:
+        """Whether a student could book it now (as its page's Book button): not started, a
+        seat or a waitlist place left, and its course still takes group sessions."""
+        # The views select the course with the session: no query per row.
+        kind = get_adapter().get_booking_type(session.course)
+        return kind == BookingType.GROUP_SESSION and session.booking_open
 
 
 class SessionSummary(serializers.ModelSerializer[LiveClassSession]):
@@ -168,7 +176,15 @@ class LessonSerializer(serializers.ModelSerializer[OneOnOneBooking]):
         return str(booking.status)
 
     def get_meeting_link(self, booking: OneOnOneBooking) -> str | None:
-        if booking.status == _CONFIRMED and booking.meeting_link:
+        """The lesson's link once it is confirmed; its teacher sees it from the request on."""
+        if not booking.meeting_link:
+            return None
+        # As the pages: the teacher's lists a pending request's link, the student's does not.
+        request = self.context.get("request")
+        viewer = getattr(getattr(request, "user", None), "pk", None)
+        if booking.status == _CONFIRMED or (
+            viewer == booking.teacher_id and booking.holds_slot_at(get_adapter().now())
+        ):
             return str(booking.meeting_link)
         return None
 

@@ -6,7 +6,7 @@ are written in the zone of ``?tz=`` (UTC by default) with their offset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fluentory_bookings.contrib.django import services
-from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
+from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.api import filters
 from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.browsable import formless
@@ -61,7 +61,6 @@ from fluentory_bookings.contrib.django.models import (
 from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
 from fluentory_bookings.core.errors import InvalidInput, LimitExceeded
-from fluentory_bookings.core.policy import BookingType
 
 __all__ = [
     "AvailabilityViewSet",
@@ -129,7 +128,9 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
 
     def page(self, rows: QuerySet[Any], serializer: type[Any]) -> Response:
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(serializer(page, many=True).data)
+        return self.get_paginated_response(
+            serializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     def parsed(self, serializer: type[Any]) -> dict[str, Any]:
         """The request body, validated by ``serializer`` (a DRF ValidationError is a 400)."""
@@ -175,7 +176,7 @@ class SessionViewSet(ApiViewSet):
             default=DEFAULT_SESSION_RANGE,
             limit=filters.SESSION_RANGE,
         )
-        rows = LiveClassSession.objects.filter(
+        rows = LiveClassSession.objects.select_related("course").filter(
             status__in=LIVE_SESSION, starts_at__gte=span.start, starts_at__lt=span.end
         )
         course = filters.id_param(request, "course")
@@ -188,7 +189,7 @@ class SessionViewSet(ApiViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         """One session with its seats left and whether it can be booked now."""
-        session = _found(LiveClassSession.objects.filter(pk=pk).first())
+        session = _found(LiveClassSession.objects.select_related("course").filter(pk=pk).first())
         return Response(s.SessionSerializer(session).data)
 
 
@@ -293,20 +294,18 @@ class LessonViewSet(ApiViewSet):
         return self._render_many(booked, status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(s.LessonSerializer(self._visible(pk)).data)
+        return self._render(self._visible(pk))
 
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        lesson = services.approve_one_on_one(self._taught(pk), request.user)
-        return Response(s.LessonSerializer(lesson).data)
+        return self._render(services.approve_one_on_one(self._taught(pk), request.user))
 
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """``{"reason": "..."}`` (optional, at most 1000 characters): the time is open again."""
         lesson = self._taught(pk)
         data = self.parsed(s.DeclineInput)
-        lesson = services.decline_one_on_one(lesson, request.user, data["reason"])
-        return Response(s.LessonSerializer(lesson).data)
+        return self._render(services.decline_one_on_one(lesson, request.user, data["reason"]))
 
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -322,8 +321,9 @@ class LessonViewSet(ApiViewSet):
         """``{"meeting_link": "https://..."}`` (empty to remove it)."""
         lesson = self._taught(pk)
         data = self.parsed(s.MeetingLinkInput)
-        lesson = services.set_one_on_one_meeting_link(lesson, data["meeting_link"], request.user)
-        return Response(s.LessonSerializer(lesson).data)
+        return self._render(
+            services.set_one_on_one_meeting_link(lesson, data["meeting_link"], request.user)
+        )
 
     def _visible(self, pk: str) -> OneOnOneBooking:
         return _found(lessons_of(self.request.user).filter(pk=pk).first())
@@ -331,10 +331,14 @@ class LessonViewSet(ApiViewSet):
     def _taught(self, pk: str) -> OneOnOneBooking:
         return _found(lessons_taught_by(self.request.user).filter(pk=pk).first())
 
+    def _render(self, booking: OneOnOneBooking) -> Response:
+        return Response(s.LessonSerializer(booking, context=self.get_serializer_context()).data)
+
     def _render_many(
         self, bookings: Sequence[OneOnOneBooking], code: int = status.HTTP_200_OK
     ) -> Response:
-        return Response({"bookings": s.LessonSerializer(bookings, many=True).data}, status=code)
+        shown = s.LessonSerializer(bookings, many=True, context=self.get_serializer_context())
+        return Response({"bookings": shown.data}, status=code)
 
 
 def _lessons_in(wanted: str, now: datetime) -> Q:
@@ -381,13 +385,12 @@ class AvailabilityViewSet(ApiViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         """PATCH: the fields sent; the others keep their values."""
         row = self._own(pk)
-        if not isinstance(request.data, Mapping):
-            raise InvalidInput("the body must be a JSON object of the fields to change")
-        data = s.AvailabilityInput(data={**_current(row), **request.data})
-        data.is_valid(raise_exception=True)
-        row = services.set_availability(
-            request.user, availability=row, **self._arguments(dict(data.validated_data))
-        )
+        # The serializer reads the body in whichever encoding it came (a form's values are
+        # lists underneath); the row supplies the rest, as the service takes it.
+        sent = s.AvailabilityInput(data=request.data, partial=True)
+        sent.is_valid(raise_exception=True)
+        arguments = self._arguments({**_current(row), **sent.validated_data})
+        row = services.set_availability(request.user, availability=row, **arguments)
         return Response(s.AvailabilitySerializer(row).data)
 
     def destroy(self, request: Request, pk: str) -> Response:
@@ -427,7 +430,8 @@ def _current(row: TeacherAvailability) -> dict[str, Any]:
 
 class SlotViewSet(ApiViewSet):
     """Open 1:1 slots of a course or a teacher (``?course=`` and/or ``?teacher=``), for a range
-    of at most 90 days (7 from now by default)."""
+    of at most 90 days (7 from now by default). As on the course's page, only slots a course
+    could book: never those of a course its teacher left or that takes no 1:1 lessons."""
 
     serializer_class = s.SlotSerializer
     pagination_class = None
@@ -445,42 +449,27 @@ class SlotViewSet(ApiViewSet):
             limit=filters.SLOT_RANGE,
         )
         course = _named(get_course_model(), course_id, "course")
-        slots = []
-        for av in _offered(course, teacher_id):
-            for slot in services.open_slots_for(av, start=span.start, end=span.end, course=course):
-                slots.append(
-                    {
-                        "availability": av.pk,
-                        "teacher": av.teacher_id,
-                        "course": course_id if course is not None else av.course_id,
-                        "start": slot.start,
-                        "end": slot.end,
-                    }
-                )
-                if len(slots) > MAX_SLOTS:
-                    raise LimitExceeded(
-                        f"more than {MAX_SLOTS} open slots: ask for a shorter range or one teacher",
-                        field="to",
-                        limit=MAX_SLOTS,
-                    )
+        offered = services.bookable_availabilities(course, teacher_id=teacher_id)
+        found = services.open_slots_of(offered, start=span.start, end=span.end, course=course)
+        slots = [
+            {
+                "availability": av.pk,
+                "teacher": av.teacher_id,
+                "course": course_id if course is not None else av.course_id,
+                "start": slot.start,
+                "end": slot.end,
+            }
+            for av, free in zip(offered, found, strict=True)
+            for slot in free
+        ]
+        if len(slots) > MAX_SLOTS:
+            raise LimitExceeded(
+                f"more than {MAX_SLOTS} open slots: ask for a shorter range or one teacher",
+                field="to",
+                limit=MAX_SLOTS,
+            )
         slots.sort(key=lambda x: (x["start"], x["teacher"], x["availability"]))
         return Response({"results": s.SlotSerializer(slots, many=True).data})
-
-
-def _offered(course: Any, teacher_id: int | None) -> list[TeacherAvailability]:
-    """The active availabilities a student of ``course`` may book (the student page's rule:
-    offered for it, or for every course of their teacher, by someone who teaches it); without a
-    course, the teacher's active ones."""
-    rows = TeacherAvailability.objects.filter(is_active=True).select_related("teacher", "course")
-    if teacher_id is not None:
-        rows = rows.filter(teacher_id=teacher_id)
-    if course is None:
-        return list(rows.order_by("pk"))
-    adapter = get_adapter()
-    adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
-    rows = rows.filter(Q(course=course) | Q(course__isnull=True)).order_by("teacher_id", "pk")
-    with course_teacher_links_read_once():
-        return [av for av in rows if adapter.is_teacher(av.teacher, course)]
 
 
 # --- calendar feeds -----------------------------------------------------------------------------

@@ -11,9 +11,11 @@ still cannot decide, the caller gets :class:`TryAgain`.
 
 from fluentory_bookings.contrib.django.services.availability import (
     Eligibility,
+    bookable_availabilities,
     check_one_on_one_eligibility,
     delete_availability,
     open_slots_for,
+    open_slots_of,
     set_availability,
 )
 from fluentory_bookings.contrib.django.services.group import (
@@ -55,6 +57,7 @@ __all__ = [
     "TryAgain",
     "approve_one_on_one",
     "book_group_session",
+    "bookable_availabilities",
     "cancel_group_booking",
     "cancel_one_on_one",
     "cancel_session",
@@ -71,6 +74,7 @@ __all__ = [
     "leave_waitlist",
     "mark_attendance",
     "open_slots_for",
+    "open_slots_of",
     "refresh_session_status",
     "release_deleted_booking",
     "release_deleted_one_on_one",

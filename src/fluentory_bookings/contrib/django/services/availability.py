@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.functional import SimpleLazyObject
 
-from fluentory_bookings.contrib.django.adapter import get_adapter
+from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models import TeacherAvailability
 from fluentory_bookings.contrib.django.services import inputs
@@ -41,9 +42,11 @@ from fluentory_bookings.core.validate import require_aware
 __all__ = [
     "DEFAULT_LISTING_WINDOW",
     "Eligibility",
+    "bookable_availabilities",
     "check_one_on_one_eligibility",
     "delete_availability",
     "open_slots_for",
+    "open_slots_of",
     "set_availability",
 ]
 
@@ -51,6 +54,9 @@ DEFAULT_LISTING_WINDOW = timedelta(days=90)
 """How far ahead :func:`open_slots_for` looks when neither ``end`` nor a booking horizon is set."""
 
 _ZERO = timedelta(0)
+ASKS_PER_STATEMENT = 100
+"""How many availabilities :func:`open_slots_of` reads commitments for in one statement: each
+is three SELECTs of one compound statement, and SQLite takes at most 500 of those."""
 _KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
 _MAX_DAY_MINUTES = int(MAX_LENGTH.total_seconds()) // 60
 
@@ -328,8 +334,62 @@ def open_slots_for(
     """
     if not availability.is_active or (limit is not None and limit <= 0):
         return []
+    [slots] = open_slots_of([availability], start=start, end=end, course=course)
+    return slots if limit is None else slots[:limit]
+
+
+def open_slots_of(
+    availabilities: Sequence[TeacherAvailability],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    course: Any = None,
+) -> list[list[Interval]]:
+    """:func:`open_slots_for` of each availability, in order: one list per availability.
+
+    The teachers' commitments are read in one statement for up to :data:`ASKS_PER_STATEMENT`
+    of them, so a listing costs the same queries for one availability as for a hundred.
+
+    Raises:
+        InvalidInterval: ``start``/``end`` is naive, or ``end`` is not after ``start``.
+    """
     if start is not None and end is not None:
         Interval(start, end)  # a malformed range is the caller's error: InvalidInterval
+    plans = [_plan(av, start, end, course) for av in availabilities]
+    asks = {i: p.ctx.teacher_ask(p.span) for i, p in enumerate(plans) if p is not None}
+    found: dict[int, list[Commitment]] = {}
+    batch = list(asks.items())
+    for at in range(0, len(batch), ASKS_PER_STATEMENT):
+        part = batch[at : at + ASKS_PER_STATEMENT]
+        found.update(zip((i for i, _ in part), commitments_of([a for _, a in part]), strict=True))
+    out: list[list[Interval]] = []
+    for i, plan in enumerate(plans):
+        if plan is None:
+            out.append([])
+            continue
+        ctx = plan.ctx
+        busy = ctx.blocked(found[i], asks[i].lesson_buffers or {})
+        slots = open_slots(plan.windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
+        out.append([s for s in slots if plan.lo <= s.start < plan.hi])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one availability offers in a listing's range, before the teacher's commitments."""
+
+    ctx: SlotContext
+    lo: datetime
+    hi: datetime
+    windows: list[Interval]
+    span: Interval
+
+
+def _plan(
+    availability: TeacherAvailability, start: datetime | None, end: datetime | None, course: Any
+) -> _Plan | None:
+    if not availability.is_active:
+        return None
     ctx = slot_context(availability, course)
     lo = ctx.now if start is None else max(require_aware(start, "start"), ctx.now)
     if end is None:
@@ -337,19 +397,46 @@ def open_slots_for(
     else:
         hi = require_aware(end, "end")
     if hi <= lo:
-        return []
+        return None
     # Occurrences that start before ``lo`` may still hold slots starting inside it.
     windows = ctx.windows(Interval(lo, hi + ctx.spec.length))
     if not windows:
-        return []
+        return None
     span = Interval(min(w.start for w in windows), max(w.end for w in windows))
-    busy = ctx.blocked(*ctx.teacher_busy(span))
-    slots = [
-        s
-        for s in open_slots(windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
-        if lo <= s.start < hi
-    ]
-    return slots if limit is None else slots[:limit]
+    return _Plan(ctx, lo, hi, windows, span)
+
+
+def bookable_availabilities(
+    course: Any = None, *, teacher_id: Any = None
+) -> list[TeacherAvailability]:
+    """The active availabilities a student may book, by teacher then pk.
+
+    For ``course``: those offered for it, or for every course of their teacher, by someone who
+    teaches it. Without a course, ``teacher_id``'s: those open to every course they teach, and
+    those for a course that takes 1:1 lessons and that they still teach. Either way, never a
+    rule whose every request :func:`require_eligible` would refuse for who teaches what.
+
+    Raises:
+        PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings.
+    """
+    adapter = get_adapter()
+    rows = TeacherAvailability.objects.filter(is_active=True).select_related("teacher", "course")
+    if teacher_id is not None:
+        rows = rows.filter(teacher_id=teacher_id)
+    if course is not None:
+        adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
+        rows = rows.filter(Q(course=course) | Q(course__isnull=True))
+
+    def bookable(av: TeacherAvailability) -> bool:
+        through = course if course is not None else av.course
+        if through is None:
+            return True
+        if course is None and adapter.get_booking_type(through) != BookingType.ONE_ON_ONE:
+            return False
+        return adapter.is_teacher(av.teacher, through)
+
+    with course_teacher_links_read_once():
+        return [av for av in rows.order_by("teacher_id", "pk") if bookable(av)]
 
 
 # --- eligibility ------------------------------------------------------------------------------

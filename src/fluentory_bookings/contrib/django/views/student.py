@@ -14,14 +14,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
+from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.calendar.views import feed_box
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.forms.student import (
@@ -42,10 +41,11 @@ from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
 from fluentory_bookings.contrib.django.services import (
     book_group_session,
+    bookable_availabilities,
     cancel_group_booking,
     cancel_one_on_one,
     leave_waitlist,
-    open_slots_for,
+    open_slots_of,
     request_one_on_one,
     reschedule_group_booking,
 )
@@ -264,20 +264,6 @@ def _by_start(
 # --- 1:1 lessons --------------------------------------------------------------------------------
 
 
-def _offered(course: Any) -> list[TeacherAvailability]:
-    """The active availabilities a student of ``course`` may book: offered for it (or for every
-    course of their teacher) by someone who teaches it."""
-    adapter = get_adapter()
-    rows = (
-        TeacherAvailability.objects.filter(is_active=True)
-        .filter(Q(course=course) | Q(course__isnull=True))
-        .select_related("teacher")
-        .order_by("teacher_id", "pk")
-    )
-    with course_teacher_links_read_once():
-        return [av for av in rows if adapter.is_teacher(av.teacher, course)]
-
-
 @login_required
 def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpResponse:
     """Seven days of open slots from today (or the ``week`` asked for), grouped by day in the
@@ -287,7 +273,7 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
     if context["refusal"]:
         return _page(request, "one_on_one.html", context)
     zone = viewer_zone(request)
-    offered = _offered(course)
+    offered = bookable_availabilities(course)
     teachers = sorted(
         {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
     )
@@ -297,12 +283,11 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
     start = _local_midnight(first, zone)
     end = _local_midnight(first + timedelta(days=7), zone)
     chosen = form.cleaned_data.get("teacher") if form.is_bound else None
-    slots = []
-    for av in offered:
-        if chosen is not None and av.teacher_id != chosen:
-            continue
-        for slot in open_slots_for(av, start=start, end=end, course=course):
-            slots.append((slot.start, slot.end, av))
+    shown = [av for av in offered if chosen is None or av.teacher_id == chosen]
+    found = open_slots_of(shown, start=start, end=end, course=course)
+    slots = [
+        (slot.start, slot.end, av) for av, free in zip(shown, found, strict=True) for slot in free
+    ]
     slots.sort(key=lambda s: (s[0], s[2].teacher_id, s[2].pk))
     days = [
         (day, [{"start": s, "end": e, "availability": av} for s, e, av in group])

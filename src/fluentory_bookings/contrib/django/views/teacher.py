@@ -316,8 +316,8 @@ def teacher_availability(request: HttpRequest) -> HttpResponse:
         .order_by("pk")
     )
     items = [
-        {"availability": av, "slots": services.open_slots_for(av, limit=PREVIEW_SLOTS)}
-        for av in rows
+        {"availability": av, "slots": slots[:PREVIEW_SLOTS]}
+        for av, slots in zip(rows, services.open_slots_of(rows), strict=True)
     ]
     courses = _courses(request)
     response = _page(
