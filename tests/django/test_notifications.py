@@ -148,6 +148,21 @@ def test_a_confirmed_seat_is_mailed_with_text_html_link_and_the_feed_s_invitatio
     assert str(event["ATTENDEE"]) == f"mailto:{student.email}"
 
 
+def test_the_mail_shows_a_link_only_where_its_invitation_does(run, mailoutbox, session, student):
+    """One rule for both: a stored link the calendar builder will not write (here with an
+    invisible character, written around the services) is left out of the mail too."""
+    hidden = "https://meet.example.com/\u200broom"
+    type(session).objects.filter(pk=session.pk).update(meeting_link=hidden)
+    session.refresh_from_db()
+    run(book_group_session, session, student)
+    message = only(mailoutbox, student)
+    text, html = parts(message)
+    assert "meet.example.com" not in text
+    assert "meet.example.com" not in html
+    [(_method, event)] = invitations(message)
+    assert "URL" not in event
+
+
 def test_a_waitlist_place_says_where_in_line_with_no_link_and_no_invitation(
     run, mailoutbox, session, student, other
 ):

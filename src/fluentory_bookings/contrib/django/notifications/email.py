@@ -33,7 +33,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
-from fluentory_bookings.contrib.django.calendar.builder import CalendarEvent, build_calendar
+from fluentory_bookings.contrib.django.calendar.builder import (
+    CalendarEvent,
+    build_calendar,
+    safe_link,
+)
 from fluentory_bookings.contrib.django.calendar.events import (
     LESSON_RELATED,
     SEAT_RELATED,
@@ -43,8 +47,7 @@ from fluentory_bookings.contrib.django.calendar.events import (
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
 from fluentory_bookings.core.approvals import OneOnOneStatus
-from fluentory_bookings.core.errors import BookingError, InvalidInput
-from fluentory_bookings.core.links import validate_meeting_link
+from fluentory_bookings.core.errors import InvalidInput
 from fluentory_bookings.core.seats import SeatStatus
 from fluentory_bookings.core.zones import resolve_zone
 
@@ -141,7 +144,7 @@ def email_context(notification: Notification, zone: tzinfo) -> dict[str, Any]:
         "end": (session or booking).ends_at,
         "zone_name": str(zone),
         "confirmed": confirmed,
-        "meeting_link": _https((session or booking).meeting_link) if confirmed else None,
+        "meeting_link": safe_link((session or booking).meeting_link) if confirmed else None,
         "page_url": _page_url(notification),
         "reason": getattr(booking, "decision_reason", ""),
     }
@@ -304,12 +307,3 @@ def _name(user: AbstractBaseUser | None) -> str:
         return ""
     full = getattr(user, "get_full_name", lambda: "")()
     return str(full or user.get_username())
-
-
-def _https(link: str) -> str | None:
-    if not link:
-        return None
-    try:
-        return validate_meeting_link(link)
-    except BookingError:
-        return None
