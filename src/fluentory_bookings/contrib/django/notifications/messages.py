@@ -20,18 +20,8 @@ from django.contrib.auth import get_user_model
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
+from fluentory_bookings.contrib.django.notifications.framework import ImmediateBackend, task
 from fluentory_bookings.core.errors import InvalidInput
-
-try:  # Django 6
-    from django.tasks import task
-    from django.tasks.backends.immediate import ImmediateBackend
-except ImportError:  # pragma: no cover - Django 5.2: the backport, if the host installed it
-    try:
-        from django_tasks import task  # type: ignore[no-redef]
-        from django_tasks.backends.immediate import ImmediateBackend  # type: ignore[no-redef]
-    except ImportError:
-        task = None  # type: ignore[assignment]
-        ImmediateBackend = None  # type: ignore[assignment,misc]
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -10,12 +10,11 @@ good, without anyone noticing.
 
 from __future__ import annotations
 
-try:  # Django 6
-    from django.tasks import task
-except ImportError:  # Django 5.2 with the django-tasks backport
-    from django_tasks import task  # type: ignore[no-redef]
-
 from fluentory_bookings.contrib.django.notifications.dispatch import run_periodic_work
+from fluentory_bookings.contrib.django.notifications.framework import task
+
+if task is None:  # pragma: no cover - Django 5.2 without the backport
+    raise ImportError("the reminder task needs Django 6, or `pip install django-tasks` on 5.2")
 
 __all__ = ["send_due_reminders_task"]
 
