@@ -191,15 +191,20 @@ def backdate(minutes: int) -> None:
     )
 
 
-def test_if_modified_since_gets_a_304_until_something_changes(client, world, student) -> None:
+def test_if_modified_since_gets_a_304_until_something_changes(
+    client, world, student, monkeypatch
+) -> None:
     token = world.token()
-    first = get(client, token)
-    since = first["Last-Modified"]
     changed_at = max(
         LiveClassSession.objects.get(pk=world.session.pk).modified,
         Booking.objects.get(pk=world.seat.pk).modified,
         OneOnOneBooking.objects.get(pk=world.lesson.pk).modified,
     )
+    # Read a minute after the last change, on its day: run just after midnight UTC, the real
+    # clock would put today's midnight (Last-Modified's floor) after yesterday's changes.
+    monkeypatch.setattr(timezone, "now", lambda: changed_at + timedelta(minutes=1))
+    first = get(client, token)
+    since = first["Last-Modified"]
     assert parse_http_date(since) == int(changed_at.timestamp())
     assert get(client, token, if_modified_since=since).status_code == 304
     cancel_group_booking(world.seat, student)
