@@ -233,3 +233,18 @@ def test_the_session_s_teacher_reads_and_cancels_a_seat_as_on_the_roster_page(
     # A teacher of another course sees nothing.
     other_teacher = make_user()
     assert client_for(other_teacher).get(URL + f"{booking.pk}/").status_code == 404
+
+
+def test_a_teacher_the_lms_removed_reads_no_seat_and_answers_no_request(
+    client_for, make_course, teacher, student, session_in
+):
+    from lms.models import CourseTeacher
+
+    course = make_course("group_session", teacher=teacher, students=[student])
+    seat = services.book_group_session(session_in(course), student)
+    assert client_for(teacher).get(URL + f"{seat.pk}/").status_code == 200
+    CourseTeacher.objects.filter(teacher=teacher).delete()
+    before = snapshot()
+    refused(client_for(teacher).get(URL + f"{seat.pk}/"), 404, "not_found")
+    refused(client_for(teacher).post(URL + f"{seat.pk}/cancel/"), 404, "not_found")
+    assert snapshot() == before

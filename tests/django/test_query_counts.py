@@ -87,9 +87,11 @@ def test_approving_compares_ids_and_loads_no_user(availability, student, teacher
         approve_one_on_one(stale, teacher)
     sqls = statements(ctx)
     assert not reading(sqls, "auth_user"), sqls
-    # The booking, locked; its update; then its reminders: the course (asked for its offsets)
-    # and one INSERT for all of them.
-    assert len(sqls) == 4, sqls
+    # The booking, locked; its course and the approver's course/teacher row (a teacher's power
+    # follows the LMS at the time of the request: services/teaching.py); its update; then one
+    # INSERT for all its reminders (the course, asked for its offsets, is read already).
+    assert len(sqls) == 5, sqls
+    assert len(reading(sqls, "lms_course")) == 1
     assert sum(s.startswith("INSERT") for s in sqls) == 1
     assert OneOnOneBooking.objects.get(pk=booking.pk).status == "confirmed"
     assert booking.reminders.count() == 2

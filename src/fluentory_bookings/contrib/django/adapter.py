@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from fluentory_bookings.contrib.django.conf import app_settings
-from fluentory_bookings.core.approvals import Actor
 from fluentory_bookings.core.errors import InvalidTimezone
 from fluentory_bookings.core.policy import (
     BookingType,
@@ -137,18 +136,6 @@ class DefaultBookingAdapter:
     def can_book(self, student: AbstractBaseUser, course: Model) -> bool:
         """Whether ``student`` may book ``course`` (enrolment). The default: any active user."""
         return bool(getattr(student, "is_active", False))
-
-    def actor_for(self, user: AbstractBaseUser, *, student: Any, teacher: Any) -> Actor | None:
-        """Which role ``user`` plays towards a booking, or None for a stranger."""
-        if user is None:
-            return None
-        if getattr(user, "pk", None) == getattr(student, "pk", student):
-            return Actor.STUDENT
-        if getattr(user, "pk", None) == getattr(teacher, "pk", teacher):
-            return Actor.TEACHER
-        if self.is_staff(user):
-            return Actor.STAFF
-        return None
 
     # --- hooks --------------------------------------------------------------------------------
     def generate_meeting_link(self, booking: OneOnOneBooking | LiveClassSession) -> str:

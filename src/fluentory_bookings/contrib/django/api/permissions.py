@@ -12,13 +12,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from rest_framework.permissions import IsAuthenticated
 
-from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import (
     Booking,
     FeedKind,
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.services import teaching
 
 __all__ = [
     "Authenticated",
@@ -28,7 +28,6 @@ __all__ = [
     "own_availabilities",
     "seats_of",
     "seats_visible_to",
-    "teaches_session",
 ]
 
 
@@ -41,29 +40,25 @@ def seats_of(user: Any) -> QuerySet[Booking]:
     return Booking.objects.filter(student_id=user.pk)
 
 
-def teaches_session(user: Any, session: Any) -> bool:
-    """The teacher pages' rule: the session's teacher, or a teacher of its course."""
-    return bool(session.teacher_id == user.pk or get_adapter().is_teacher(user, session.course))
-
-
 def seats_visible_to(user: Any, pk: int) -> Booking | None:
     """A group booking the user holds or teaches (a roster row), else None."""
     booking = Booking.objects.select_related("session__course").filter(pk=pk).first()
     if booking is None:
         return None
-    if booking.student_id == user.pk or teaches_session(user, booking.session):
+    if booking.student_id == user.pk or teaching.teaches_session(user, booking.session):
         return booking
     return None
 
 
 def lessons_of(user: Any) -> QuerySet[OneOnOneBooking]:
-    """1:1 bookings the user takes or gives."""
-    return OneOnOneBooking.objects.filter(Q(student_id=user.pk) | Q(teacher_id=user.pk))
+    """1:1 bookings the user takes, or gives in a course they still teach."""
+    taught = teaching.lessons_taught_by(user).values("pk")
+    return OneOnOneBooking.objects.filter(Q(student_id=user.pk) | Q(pk__in=taught))
 
 
 def lessons_taught_by(user: Any) -> QuerySet[OneOnOneBooking]:
     """1:1 bookings the user gives: the only ones they may approve, decline or link."""
-    return OneOnOneBooking.objects.filter(teacher_id=user.pk)
+    return teaching.lessons_taught_by(user)
 
 
 def own_availabilities(user: Any) -> QuerySet[TeacherAvailability]:

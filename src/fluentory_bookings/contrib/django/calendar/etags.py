@@ -27,9 +27,9 @@ from fluentory_bookings.contrib.django.calendar.events import event_uid, feed_wi
 from fluentory_bookings.contrib.django.models import (
     Booking,
     FeedKind,
-    LiveClassSession,
     OneOnOneBooking,
 )
+from fluentory_bookings.contrib.django.services import teaching
 from fluentory_bookings.contrib.django.services.schedule import MAX_LENGTH
 
 __all__ = ["FORMAT", "FeedState", "feed_state"]
@@ -126,8 +126,8 @@ def _student_rows(user: Any, start: datetime, end: datetime) -> list[QuerySet[An
 
 
 def _teacher_rows(user: Any, start: datetime, end: datetime) -> list[QuerySet[Any]]:
-    sessions = LiveClassSession.objects.filter(teacher_id=user.pk, **_window("", start, end))
-    lessons = OneOnOneBooking.objects.filter(teacher_id=user.pk, **_window("", start, end))
+    sessions = teaching.sessions_taught_by(user).filter(**_window("", start, end))
+    lessons = teaching.lessons_taught_by(user).filter(**_window("", start, end))
     return [
         _summary(sessions, "session"),
         _summary(lessons, "lesson"),

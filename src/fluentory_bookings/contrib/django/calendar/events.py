@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from fluentory_bookings.contrib.django.calendar.builder import CalendarEvent
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession, OneOnOneBooking
+from fluentory_bookings.contrib.django.services import teaching
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 from fluentory_bookings.core.validate import require_aware
@@ -248,14 +249,14 @@ def teacher_events(user: Any, *, now: datetime) -> list[CalendarEvent]:
     Two queries, whatever the number of rows.
     """
     sessions = (
-        LiveClassSession.objects.filter(_overlapping("starts_at", "ends_at", now))
-        .filter(teacher=user)
+        teaching.sessions_taught_by(user)
+        .filter(_overlapping("starts_at", "ends_at", now))
         .select_related(*SESSION_RELATED)
         .order_by()
     )
     lessons = (
-        OneOnOneBooking.objects.filter(_overlapping("starts_at", "ends_at", now))
-        .filter(teacher=user)
+        teaching.lessons_taught_by(user)
+        .filter(_overlapping("starts_at", "ends_at", now))
         .select_related(*LESSON_RELATED)
         .order_by()
     )

@@ -48,6 +48,7 @@ from fluentory_bookings.contrib.django.models import (
     LiveClassSession,
     OneOnOneBooking,
 )
+from fluentory_bookings.contrib.django.services import teaching
 from fluentory_bookings.contrib.django.views.common import render_page, report
 from fluentory_bookings.core.errors import BookingError, InvalidInput
 
@@ -140,7 +141,7 @@ def lesson_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = get_object_or_404(
         OneOnOneBooking.objects.select_related(*LESSON_RELATED), pk=booking_id
     )
-    if request.user.pk not in (booking.student_id, booking.teacher_id):
+    if booking.student_id != request.user.pk and not teaching.teaches_lesson(request.user, booking):
         raise Http404
     return _download(one_on_one_event(booking), f"lesson-{booking.pk}.ics")
 
@@ -148,13 +149,11 @@ def lesson_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
-    """A group session as a .ics file for whoever teaches it (it or its course); else a 404."""
+    """A group session as a .ics file for a teacher of its course; else a 404."""
     session = get_object_or_404(
         LiveClassSession.objects.select_related(*SESSION_RELATED), pk=session_id
     )
-    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
-        request.user, session.course
-    ):
+    if not teaching.teaches_session(request.user, session):
         raise Http404
     return _download(session_event(session), f"session-{session.pk}.ics")
 

@@ -26,6 +26,7 @@ from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
 from fluentory_bookings.contrib.django.services.schedule import MAX_LENGTH, Ask, commitments_of
+from fluentory_bookings.contrib.django.services.teaching import teaches
 from fluentory_bookings.core.conflicts import Commitment
 from fluentory_bookings.core.errors import (
     BookingError,
@@ -149,7 +150,7 @@ def set_availability(
     if course is not None:
         # Slots of a course that takes no 1:1s would be listed, yet every request refused.
         adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
-        if not adapter.is_teacher(teacher, course):
+        if not teaches(teacher, course):
             raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
 
     with transaction.atomic():
@@ -433,7 +434,7 @@ def bookable_availabilities(
             return True
         if course is None and adapter.get_booking_type(through) != BookingType.ONE_ON_ONE:
             return False
-        return adapter.is_teacher(av.teacher, through)
+        return teaches(av.teacher, through)
 
     with course_teacher_links_read_once():
         return [av for av in rows.order_by("teacher_id", "pk") if bookable(av)]
@@ -505,7 +506,7 @@ def require_eligible(availability: TeacherAvailability, student: Any, course: An
         raise SlotUnavailable("this availability is offered for another course")
     if getattr(student, "pk", None) is not None and student.pk == availability.teacher_id:
         raise NotPermitted("teachers cannot book their own availability", actor="teacher")
-    if not adapter.is_teacher(availability.teacher, course):
+    if not teaches(availability.teacher, course):
         raise SlotUnavailable("this teacher does not teach the course")
     if not adapter.can_book(student, course):
         raise PolicyViolation("enrollment", "only students enrolled in the course may book it")

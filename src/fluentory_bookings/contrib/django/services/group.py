@@ -42,6 +42,7 @@ from fluentory_bookings.contrib.django.services.locks import (
     lock_users,
 )
 from fluentory_bookings.contrib.django.services.schedule import commitments
+from fluentory_bookings.contrib.django.services.teaching import seat_role
 from fluentory_bookings.contrib.django.signals import (
     attendance_marked,
     group_booking_cancelled,
@@ -789,11 +790,9 @@ def _reload(booking: Booking) -> Booking:
 def _booking_actor(
     adapter: DefaultBookingAdapter, by: Any, booking: Booking, session: LiveClassSession
 ) -> Actor:
-    actor = adapter.actor_for(by, student=booking.student_id, teacher=session.teacher_id)
     # Every teacher of the course acts as a teacher here, as for the session itself (a
     # co-teacher who may cancel the whole session may also cancel one seat or mark attendance).
-    if actor in (None, Actor.STAFF) and by is not None and adapter.is_teacher(by, session.course):
-        actor = Actor.TEACHER
+    actor = seat_role(by, session, student_id=booking.student_id)
     if actor is None:
         raise NotPermitted(
             "only the student, a teacher of the course or staff may change this booking"

@@ -49,6 +49,7 @@ from fluentory_bookings.contrib.django.services.schedule import (
     commitments_of,
     require_length,
 )
+from fluentory_bookings.contrib.django.services.teaching import lesson_role
 from fluentory_bookings.core.approvals import (
     Actor,
     OneOnOneStatus,
@@ -550,11 +551,10 @@ def _lock_booking(booking: OneOnOneBooking) -> OneOnOneBooking:
 
 
 def _actor(adapter: Any, by: Any, booking: OneOnOneBooking) -> Actor:
-    # Ids, not users: comparing them needs no round trip to load two user rows.
-    actor = adapter.actor_for(by, student=booking.student_id, teacher=booking.teacher_id)
+    actor = lesson_role(by, booking)
     if actor is None:
         raise NotPermitted("this is not your booking")
-    return Actor(actor)
+    return actor
 
 
 def _record(

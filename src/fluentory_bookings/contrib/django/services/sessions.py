@@ -36,6 +36,7 @@ from fluentory_bookings.contrib.django.services.schedule import (
     commitments,
     require_length,
 )
+from fluentory_bookings.contrib.django.services.teaching import seat_role, teaches
 from fluentory_bookings.contrib.django.signals import (
     group_booking_cancelled,
     send_on_commit,
@@ -247,7 +248,7 @@ def _unsaved_session(
     link = inputs.meeting_link(meeting_link, LiveClassSession)
     zone = inputs.zone(timezone)
     require_booking_type(adapter.get_booking_type(course), BookingType.GROUP_SESSION)
-    if not adapter.is_teacher(teacher, course):
+    if not teaches(teacher, course):
         raise NotPermitted(f"{teacher} does not teach {course}")
     if interval.start <= adapter.now():
         raise PolicyViolation("past", "a session must start in the future")
@@ -454,11 +455,9 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
 
 
 def _session_actor(adapter: DefaultBookingAdapter, by: Any, session: LiveClassSession) -> Actor:
-    if by is not None and getattr(by, "pk", None) is not None:
-        if by.pk == session.teacher_id or adapter.is_teacher(by, session.course):
-            return Actor.TEACHER
-        if adapter.is_staff(by):
-            return Actor.STAFF
+    actor = seat_role(by, session)
+    if actor is Actor.TEACHER or actor is Actor.STAFF:
+        return actor
     raise NotPermitted("only a teacher of the course or staff may manage its sessions")
 
 

@@ -40,6 +40,7 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.services import teaching
 from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
 from fluentory_bookings.contrib.django.views.common import (
@@ -99,15 +100,13 @@ def _taught_booking(request: HttpRequest, booking_id: int) -> Booking:
 
 
 def _require_teaches(request: HttpRequest, session: LiveClassSession) -> None:
-    """404 unless the user teaches the session or its course: an id reveals nothing."""
-    if session.teacher_id != request.user.pk and not get_adapter().is_teacher(
-        request.user, session.course
-    ):
+    """404 unless the user teaches the session's course now: an id reveals nothing."""
+    if not teaching.teaches_session(request.user, session):
         raise Http404
 
 
 def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
-    return get_object_or_404(OneOnOneBooking, pk=booking_id, teacher_id=request.user.pk)
+    return get_object_or_404(teaching.lessons_taught_by(request.user), pk=booking_id)
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -124,9 +123,7 @@ def _schedule_page(
     courses = _courses(request)
     group = _of_kind(courses, BookingType.GROUP_SESSION)
     now = adapter.now()
-    taught = LiveClassSession.objects.filter(
-        Q(teacher_id=request.user.pk) | Q(course_id__in=group)
-    ).select_related("course")
+    taught = teaching.sessions_taught_by(request.user).select_related("course")
     # No session lasts longer than MAX_LENGTH: the start bound keeps the read an index range.
     sessions = taught.filter(
         status__in=LIVE_SESSION, starts_at__gt=now - MAX_LENGTH, ends_at__gt=now
@@ -360,7 +357,8 @@ def _lessons(request: HttpRequest) -> QuerySet[OneOnOneBooking]:
     now = get_adapter().now()
     pending = OneOnOneStatus.PENDING.value
     return (
-        OneOnOneBooking.objects.filter(teacher_id=request.user.pk, ends_at__gt=now)
+        teaching.lessons_taught_by(request.user)
+        .filter(ends_at__gt=now)
         .filter(
             Q(status=OneOnOneStatus.CONFIRMED.value)
             | Q(status=pending, expires_at__gt=now, starts_at__gt=now)
