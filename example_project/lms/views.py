@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
-from fluentory_bookings.contrib.django.views.common import booking_type_label, viewer_zone
+from fluentory_bookings.contrib.django.human import booking_type_label, viewer_zone
 from fluentory_bookings.core.policy import BookingType
 from lms.forms import DemoLoginForm, ProfileForm
 from lms.models import Course, CourseTeacher, UserProfile

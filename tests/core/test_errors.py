@@ -11,7 +11,10 @@ T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 def all_error_classes():
     return [
-        getattr(errors, name) for name in errors.__all__ if isinstance(getattr(errors, name), type)
+        getattr(errors, name)
+        for name in errors.__all__
+        if isinstance(getattr(errors, name), type)
+        and issubclass(getattr(errors, name), errors.BookingError)
     ]
 
 
@@ -59,3 +62,23 @@ def test_conflict_lists_every_conflict():
 @pytest.mark.parametrize("value", [0, -1])
 def test_invalid_seats_message_names_the_value(value):
     assert repr(value) in str(errors.InvalidSeats(value))
+
+
+def test_a_policy_violation_names_a_listed_rule():
+    exc = errors.PolicyViolation("same_course", "x")
+    assert exc.rule is errors.Rule.SAME_COURSE
+    assert exc.rule == "same_course"
+    assert exc.as_dict()["rule"] == "same_course"
+    with pytest.raises(ValueError, match="not a Rule"):
+        errors.PolicyViolation("made_up", "x")
+
+
+def test_a_slot_refusal_names_a_listed_reason():
+    assert errors.SlotUnavailable("x", reason="taken").reason is errors.SlotReason.TAKEN
+    assert errors.SlotUnavailable("x").reason is None
+    with pytest.raises(ValueError, match="not a SlotReason"):
+        errors.SlotUnavailable("x", reason="made_up")
+
+
+def test_only_enrollment_is_about_the_caller():
+    assert [r for r in errors.Rule if r.concerns_caller] == [errors.Rule.ENROLLMENT]

@@ -27,9 +27,9 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.refusals import error_message
 from fluentory_bookings.contrib.django.services import book_group_session, create_session
 from fluentory_bookings.contrib.django.validators import validate_https_meeting_link
-from fluentory_bookings.contrib.django.views.common import error_message
 from fluentory_bookings.core.errors import SessionFull
 
 # The app's catalog, and the example LMS's own for the strings of its pages.

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from datetime import date, datetime, time, timedelta
-from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from fluentory_bookings.core.conflicts import ConflictDetail
@@ -36,9 +36,11 @@ __all__ = [
     "NotOnWaitlist",
     "NotPermitted",
     "PolicyViolation",
+    "Rule",
     "SeatsBelowConfirmed",
     "SessionClosed",
     "SessionFull",
+    "SlotReason",
     "SlotUnavailable",
 ]
 
@@ -250,23 +252,53 @@ class NotOnWaitlist(BookingError):
         self.booking_id = booking_id
 
 
+class SlotReason(StrEnum):
+    """Why a 1:1 start is not an open slot (:attr:`SlotUnavailable.reason`).
+
+    The first three are :class:`Rule`'s timing rules, as :func:`~fluentory_bookings.core.slots.slot_at`
+    checks them; the rest say what is wrong with the slot itself.
+    """
+
+    PAST = "past"
+    """The start has begun or is past."""
+    MINIMUM_NOTICE = "minimum_notice"
+    """Too soon: inside the minimum notice."""
+    HORIZON = "horizon"
+    """Too far ahead: beyond the booking horizon."""
+    OUTSIDE_AVAILABILITY = "outside_availability"
+    """Not inside a window of the availability."""
+    OFF_GRID = "off_grid"
+    """Inside a window, but not on its slot grid."""
+    TAKEN = "taken"
+    """Another booking (or a buffer around one) holds the time."""
+    INACTIVE = "inactive"
+    """The availability is switched off."""
+    OTHER_COURSE = "other_course"
+    """The availability is offered for another course."""
+    NOT_TAUGHT = "not_taught"
+    """The availability's teacher does not teach the course."""
+
+
 class SlotUnavailable(BookingError):
     """The requested 1:1 start is not an open slot of that availability.
 
     Attributes:
-        reason: Why, stable for APIs and translations: ``"past"``, ``"minimum_notice"``,
-            ``"horizon"``, ``"outside_availability"``, ``"off_grid"``, ``"taken"`` or
-            ``"inactive"``; ``None`` when not known.
+        reason: Why, a :class:`SlotReason` (stable for APIs and translations); ``None`` when
+            not known.
     """
 
     code: ClassVar[str] = "slot_unavailable"
 
     def __init__(
-        self, message: str, *, starts_at: datetime | None = None, reason: str | None = None
+        self,
+        message: str,
+        *,
+        starts_at: datetime | None = None,
+        reason: SlotReason | str | None = None,
     ) -> None:
         super().__init__(message)
         self.starts_at = starts_at
-        self.reason = reason
+        self.reason = None if reason is None else _member(SlotReason, reason)
 
 
 class Conflict(BookingError):
@@ -322,17 +354,61 @@ class NotPermitted(BookingError):
         self.actor = actor
 
 
+class Rule(StrEnum):
+    """Which course or platform policy refused (:attr:`PolicyViolation.rule`).
+
+    The one list of policy rules: every ``PolicyViolation`` names one of these, and every door
+    has one message for each (the Django app's ``refusals`` module; a test checks none is
+    missing).
+    """
+
+    BOOKING_TYPE = "booking_type"
+    """The course takes another kind of booking, or none."""
+    ENROLLMENT = "enrollment"
+    """The student may not book this course (not enrolled)."""
+    PAST = "past"
+    """The lesson or session has already started."""
+    MINIMUM_NOTICE = "minimum_notice"
+    """Too late to book: inside the minimum notice."""
+    HORIZON = "horizon"
+    """Too early to book: beyond the booking horizon."""
+    CANCELLATION_CUTOFF = "cancellation_cutoff"
+    """Too late to cancel."""
+    RESCHEDULE_CUTOFF = "reschedule_cutoff"
+    """Too late to move the booking."""
+    NOT_STARTED = "not_started"
+    """Attendance or an outcome can be recorded only once the lesson has started."""
+    SAME_COURSE = "same_course"
+    """A booking moves only to a session of the same course."""
+
+    @property
+    def concerns_caller(self) -> bool:
+        """Whether the rule is about who is asking (an API answers 403) rather than about the
+        state of things (409)."""
+        return self is Rule.ENROLLMENT
+
+
 class PolicyViolation(BookingError):
     """A course or platform policy refuses the action.
 
     Attributes:
-        rule: Which rule refused, one of ``"booking_type"``, ``"past"``, ``"minimum_notice"``,
-            ``"horizon"``, ``"cancellation_cutoff"``, ``"reschedule_cutoff"``, ``"enrollment"``,
-            ``"not_started"``, ``"same_course"``.
+        rule: Which rule refused, a :class:`Rule`.
     """
 
     code: ClassVar[str] = "policy_violation"
 
-    def __init__(self, rule: str, message: str) -> None:
+    def __init__(self, rule: Rule | str, message: str) -> None:
         super().__init__(message)
-        self.rule = rule
+        self.rule = _member(Rule, rule)
+
+
+_E = TypeVar("_E", Rule, SlotReason)
+
+
+def _member(kind: type[_E], value: str) -> _E:
+    # A rule nobody listed would reach people as the generic refusal: fail where it is raised.
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(m.value for m in kind)
+        raise ValueError(f"{value!r} is not a {kind.__name__} (one of {names})") from None

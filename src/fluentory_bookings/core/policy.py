@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from fluentory_bookings.core.approvals import Actor, parse_actor
-from fluentory_bookings.core.errors import InvalidInput, InvalidRule, NotPermitted, PolicyViolation
+from fluentory_bookings.core.errors import (
+    InvalidInput,
+    InvalidRule,
+    NotPermitted,
+    PolicyViolation,
+    Rule,
+)
 from fluentory_bookings.core.validate import require_aware, require_bool, require_duration
 
 __all__ = [
@@ -66,7 +72,7 @@ def parse_booking_type(value: object) -> BookingType:
         except ValueError:
             pass
     choices = ", ".join(repr(t.value) for t in BookingType)
-    raise PolicyViolation("booking_type", f"unknown booking type {value!r} (one of {choices})")
+    raise PolicyViolation(Rule.BOOKING_TYPE, f"unknown booking type {value!r} (one of {choices})")
 
 
 def require_booking_type(course_type: BookingType | str, wanted: BookingType) -> None:
@@ -85,8 +91,10 @@ def require_booking_type(course_type: BookingType | str, wanted: BookingType) ->
     if have is want:
         return
     if have is BookingType.NONE:
-        raise PolicyViolation("booking_type", "this course takes no bookings")
-    raise PolicyViolation("booking_type", f"this course takes {_LABELS[have]}, not {_LABELS[want]}")
+        raise PolicyViolation(Rule.BOOKING_TYPE, "this course takes no bookings")
+    raise PolicyViolation(
+        Rule.BOOKING_TYPE, f"this course takes {_LABELS[have]}, not {_LABELS[want]}"
+    )
 
 
 def resolve_requires_approval(
@@ -227,15 +235,15 @@ def booking_refusal(
     start = _utc(starts_at, "starts_at")
     earliest, latest = bookable_starts(now=now, deadlines=deadlines)
     if start <= _utc(now, "now"):
-        return PolicyViolation("past", "this lesson has already started")
+        return PolicyViolation(Rule.PAST, "this lesson has already started")
     if start < earliest:
         return PolicyViolation(
-            "minimum_notice",
+            Rule.MINIMUM_NOTICE,
             f"bookings close {_human(deadlines.minimum_notice)} before the start",
         )
     if latest is not None and start > latest:
         horizon = latest - _utc(now, "now")
-        return PolicyViolation("horizon", f"bookings open {_human(horizon)} before the start")
+        return PolicyViolation(Rule.HORIZON, f"bookings open {_human(horizon)} before the start")
     return None
 
 
@@ -275,7 +283,7 @@ def _check_change(
     if who in (Actor.STAFF, Actor.SYSTEM):
         return
     if lead <= timedelta(0):
-        raise PolicyViolation("past", f"this lesson has already started and cannot be {verb}")
+        raise PolicyViolation(Rule.PAST, f"this lesson has already started and cannot be {verb}")
     cutoff: timedelta = getattr(deadlines, rule)
     # The cut-off protects the teacher's time from students; teachers are not bound by it.
     if who is Actor.STUDENT and lead < cutoff:
@@ -343,7 +351,7 @@ def check_outcome_recordable(starts_at: datetime, *, now: datetime) -> None:
     start = require_aware(starts_at, "starts_at").astimezone(UTC)
     if start > require_aware(now, "now").astimezone(UTC):
         raise PolicyViolation(
-            "not_started", "attendance can be recorded only once the lesson has started"
+            Rule.NOT_STARTED, "attendance can be recorded only once the lesson has started"
         )
 
 

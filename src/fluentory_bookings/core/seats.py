@@ -24,6 +24,7 @@ from fluentory_bookings.core.errors import (
     InvalidSeats,
     NotOnWaitlist,
     PolicyViolation,
+    Rule,
     SeatsBelowConfirmed,
     SessionClosed,
     SessionFull,
@@ -328,7 +329,7 @@ def decide_book(
         raise SessionClosed(state.session_id, str(state.status))
     # In UTC: Python compares two datetimes sharing one tzinfo by wall clock, wrong in a DST fold.
     if state.starts_at.astimezone(UTC) <= now.astimezone(UTC):
-        raise PolicyViolation("past", f"session {state.session_id} has already started")
+        raise PolicyViolation(Rule.PAST, f"session {state.session_id} has already started")
     if already_booked:
         raise AlreadyBooked(session_id=state.session_id, student_id=student_id)
     if not state.is_full:

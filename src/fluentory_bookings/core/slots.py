@@ -16,7 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from fluentory_bookings.core.errors import InvalidInput, InvalidRule, LimitExceeded, SlotUnavailable
+from fluentory_bookings.core.errors import (
+    InvalidInput,
+    InvalidRule,
+    LimitExceeded,
+    SlotReason,
+    SlotUnavailable,
+)
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import Deadlines, bookable_starts, booking_refusal
 from fluentory_bookings.core.validate import require_aware, require_duration, require_items
@@ -266,7 +272,7 @@ def slot_at(
     end = start + spec.length
     when = start.isoformat()
 
-    def refuse(reason: str, text: str) -> SlotUnavailable:
+    def refuse(reason: SlotReason | str, text: str) -> SlotUnavailable:
         return SlotUnavailable(
             f"no open slot at {when}: {text}", starts_at=starts_at, reason=reason
         )
@@ -276,9 +282,9 @@ def slot_at(
         raise refuse(refusal.rule, refusal.message)
     window = next((w for w in prep.windows if w.start <= start and end <= w.end), None)
     if window is None:
-        raise refuse("outside_availability", "outside availability")
+        raise refuse(SlotReason.OUTSIDE_AVAILABILITY, "outside availability")
     if (start - window.start) % spec.grid:
-        raise refuse("off_grid", "not on the slot grid")
+        raise refuse(SlotReason.OFF_GRID, "not on the slot grid")
     if any(b.start < end and start < b.end for b in prep.blocked):
-        raise refuse("taken", "taken")
+        raise refuse(SlotReason.TAKEN, "taken")
     return Interval.unchecked(start, end)

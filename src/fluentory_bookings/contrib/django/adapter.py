@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from fluentory_bookings.contrib.django.conf import app_settings
-from fluentory_bookings.core.errors import InvalidTimezone
+from fluentory_bookings.core.errors import BookingError, InvalidTimezone
 from fluentory_bookings.core.policy import (
     BookingType,
     CoursePolicy,
@@ -147,6 +147,20 @@ class DefaultBookingAdapter:
     ) -> list[tuple[datetime, datetime]]:
         """The teacher's busy time outside this app (e.g. a synced calendar) in [start, end)."""
         return []
+
+    # --- words ------------------------------------------------------------------------------
+    def refusal_message(self, exc: BookingError) -> str:
+        """The one sentence people see when a use case refuses with ``exc`` (pages, API
+        ``message``, admin, form errors).
+
+        The default is the shipped, translated sentence for the error's rule, reason or code
+        (``fluentory_bookings.contrib.django.refusals``). Override to reword some, e.g.
+        ``if exc.code == "policy_violation" and exc.rule is Rule.ENROLLMENT: return _("...")``,
+        and return ``super().refusal_message(exc)`` for the rest.
+        """
+        from fluentory_bookings.contrib.django.refusals import default_message
+
+        return default_message(exc)
 
     # --- notifications ------------------------------------------------------------------------
     def get_user_language(self, user: AbstractBaseUser) -> str | None:

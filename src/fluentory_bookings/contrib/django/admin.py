@@ -29,8 +29,8 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.refusals import error_message
 from fluentory_bookings.contrib.django.services import isolation
-from fluentory_bookings.contrib.django.views.common import error_message
 from fluentory_bookings.core.errors import BookingError
 
 

@@ -3,7 +3,7 @@ messages are the pages' translated sentences, not core's English."""
 
 from django.core.exceptions import ValidationError
 
-from fluentory_bookings.contrib.django.views.common import error_message
+from fluentory_bookings.contrib.django.refusals import error_message
 from fluentory_bookings.core.errors import BookingError, InvalidTimezone
 from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.zones import resolve_zone

@@ -16,8 +16,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from fluentory_bookings.contrib.django.refusals import error_message
 from fluentory_bookings.contrib.django.services.isolation import TryAgain
-from fluentory_bookings.contrib.django.views.common import error_message
 from fluentory_bookings.core.errors import (
     BookingError,
     Conflict,
@@ -28,15 +28,12 @@ from fluentory_bookings.core.errors import (
 
 __all__ = ["api_exception_handler", "error_code", "error_status"]
 
-FORBIDDEN_RULES = frozenset({"enrollment"})
-"""Policy rules about who the caller is rather than the state of things: 403, not 409."""
-
 
 def error_code(exc: BookingError) -> str:
     """The most specific stable code: a policy's rule (``booking_type``, ``cancellation_cutoff``,
     ...), else the error's class code (``session_full``, ``conflict``, ``invalid_input``, ...)."""
     if isinstance(exc, PolicyViolation):
-        return exc.rule
+        return exc.rule.value
     return exc.code
 
 
@@ -46,7 +43,8 @@ def error_status(exc: BookingError) -> int:
         return 400
     if isinstance(exc, NotPermitted):
         return 403
-    if isinstance(exc, PolicyViolation) and exc.rule in FORBIDDEN_RULES:
+    if isinstance(exc, PolicyViolation) and exc.rule.concerns_caller:
+        # About who the caller is rather than the state of things.
         return 403
     return 409
 

@@ -24,6 +24,7 @@ from fluentory_bookings.contrib.django.services.isolation import TryAgain
 from fluentory_bookings.core.errors import InvalidInput
 
 __all__ = [
+    "feed_box",
     "feed_kind",
     "feed_url",
     "feed_user",
@@ -124,3 +125,13 @@ def _digest(raw: str) -> str:
 def _require_saved(user: Any) -> None:
     if getattr(user, "pk", None) is None:
         raise InvalidInput("a feed belongs to a saved user", field="user")
+
+
+def feed_box(request: HttpRequest, kind: FeedKind) -> dict[str, Any]:
+    """What a page's "Calendar subscription" box shows: whether a link exists, since when."""
+    created = (
+        FeedToken.objects.filter(user_id=request.user.pk, kind=kind)
+        .values_list("created", flat=True)
+        .first()
+    )
+    return {"kind": kind.value, "created": created, "next": request.get_full_path()}

@@ -8,8 +8,6 @@ copy is a 304 decided from two queries (the token, then one aggregate), without 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,20 +39,18 @@ from fluentory_bookings.contrib.django.calendar.tokens import (
     revoke_feed_token,
     webcal_url,
 )
+from fluentory_bookings.contrib.django.human import render_page, report
 from fluentory_bookings.contrib.django.models import (
     Booking,
     FeedKind,
-    FeedToken,
     LiveClassSession,
     OneOnOneBooking,
 )
 from fluentory_bookings.contrib.django.services import teaching
-from fluentory_bookings.contrib.django.views.common import render_page, report
 from fluentory_bookings.core.errors import BookingError, InvalidInput
 
 __all__ = [
     "calendar_feed",
-    "feed_box",
     "feed_create",
     "feed_revoke",
     "lesson_ics",
@@ -159,16 +155,6 @@ def session_ics(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 # --- the buttons on the pages -------------------------------------------------------------------
-
-
-def feed_box(request: HttpRequest, kind: FeedKind) -> dict[str, Any]:
-    """What a page's "Calendar subscription" box shows: whether a link exists, since when."""
-    created = (
-        FeedToken.objects.filter(user_id=request.user.pk, kind=kind)
-        .values_list("created", flat=True)
-        .first()
-    )
-    return {"kind": kind.value, "created": created, "next": request.get_full_path()}
 
 
 def _kind(value: str) -> FeedKind:

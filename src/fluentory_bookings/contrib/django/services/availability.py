@@ -33,6 +33,8 @@ from fluentory_bookings.core.errors import (
     InvalidRule,
     NotPermitted,
     PolicyViolation,
+    Rule,
+    SlotReason,
     SlotUnavailable,
 )
 from fluentory_bookings.core.intervals import Interval
@@ -501,15 +503,19 @@ def require_eligible(availability: TeacherAvailability, student: Any, course: An
     adapter = get_adapter()
     adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
     if not availability.is_active:
-        raise SlotUnavailable("this availability is switched off")
+        raise SlotUnavailable("this availability is switched off", reason=SlotReason.INACTIVE)
     if availability.course_id is not None and availability.course_id != course.pk:
-        raise SlotUnavailable("this availability is offered for another course")
+        raise SlotUnavailable(
+            "this availability is offered for another course", reason=SlotReason.OTHER_COURSE
+        )
     if getattr(student, "pk", None) is not None and student.pk == availability.teacher_id:
         raise NotPermitted("teachers cannot book their own availability", actor="teacher")
     if not teaches(availability.teacher, course):
-        raise SlotUnavailable("this teacher does not teach the course")
+        raise SlotUnavailable(
+            "this teacher does not teach the course", reason=SlotReason.NOT_TAUGHT
+        )
     if not adapter.can_book(student, course):
-        raise PolicyViolation("enrollment", "only students enrolled in the course may book it")
+        raise PolicyViolation(Rule.ENROLLMENT, "only students enrolled in the course may book it")
 
 
 def require_open_slot(ctx: SlotContext, starts_at: datetime) -> Interval:

@@ -62,6 +62,7 @@ from fluentory_bookings.core.errors import (
     NotOnWaitlist,
     NotPermitted,
     PolicyViolation,
+    Rule,
     SessionClosed,
     SessionFull,
 )
@@ -189,7 +190,7 @@ def confirm_group_booking(booking: Booking) -> Booking:
             raise SessionClosed(session.pk, state.status.value)
         now = adapter.now()
         if session.starts_at <= now:
-            raise PolicyViolation("past", f"session {session.pk} has already started")
+            raise PolicyViolation(Rule.PAST, f"session {session.pk} has already started")
         waitlist, stored = load_waitlist(session.pk)
         decision = decide_release(state, waitlist, freed=0)
         if current.pk not in {e.booking_id for e in decision.promote}:
@@ -289,7 +290,7 @@ def reschedule_group_booking(
         course = old.course
         if new.course_id != old.course_id:
             raise PolicyViolation(
-                "same_course", "a booking can only move to a session of the same course"
+                Rule.SAME_COURSE, "a booking can only move to a session of the same course"
             )
         now = adapter.now()
         deadlines = adapter.get_deadlines(course)
@@ -298,7 +299,7 @@ def reschedule_group_booking(
         require_booking_type(adapter.get_booking_type(course), BookingType.GROUP_SESSION)
         student = current.student
         if not adapter.can_book(student, course):
-            raise PolicyViolation("enrollment", "the student may not book this course")
+            raise PolicyViolation(Rule.ENROLLMENT, "the student may not book this course")
         already = _has_active_booking(new.pk, student_id)
         decision = decide_book(
             seat_state(new), already_booked=already, now=now, student_id=student_id
@@ -572,7 +573,7 @@ def _book(adapter: DefaultBookingAdapter, session_id: int, student: AbstractBase
     course = unlocked.course
     require_booking_type(adapter.get_booking_type(course), BookingType.GROUP_SESSION)
     if not adapter.can_book(student, course):
-        raise PolicyViolation("enrollment", "you are not enrolled in this course")
+        raise PolicyViolation(Rule.ENROLLMENT, "you are not enrolled in this course")
     window = (unlocked.starts_at, unlocked.ends_at)
     conflict = _student_conflict(student, *window)
     if conflict is None:

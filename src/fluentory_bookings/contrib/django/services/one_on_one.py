@@ -62,6 +62,7 @@ from fluentory_bookings.core.errors import (
     InvalidRule,
     InvalidTransition,
     NotPermitted,
+    SlotReason,
     SlotUnavailable,
 )
 from fluentory_bookings.core.intervals import Interval
@@ -259,7 +260,9 @@ def request_one_on_one(
         if not _slot_taken(exc):
             raise
         raise SlotUnavailable(
-            f"no open slot at {starts_at.isoformat()}: taken", starts_at=starts_at, reason="taken"
+            f"no open slot at {starts_at.isoformat()}: taken",
+            starts_at=starts_at,
+            reason=SlotReason.TAKEN,
         ) from exc
     return created
 

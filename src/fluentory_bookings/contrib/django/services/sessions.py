@@ -56,6 +56,7 @@ from fluentory_bookings.core.errors import (
     InvalidInput,
     NotPermitted,
     PolicyViolation,
+    Rule,
     SessionClosed,
 )
 from fluentory_bookings.core.intervals import Interval
@@ -251,7 +252,7 @@ def _unsaved_session(
     if not teaches(teacher, course):
         raise NotPermitted(f"{teacher} does not teach {course}")
     if interval.start <= adapter.now():
-        raise PolicyViolation("past", "a session must start in the future")
+        raise PolicyViolation(Rule.PAST, "a session must start in the future")
     return LiveClassSession(
         course=course,
         teacher=teacher,
@@ -473,9 +474,9 @@ def _check_new_time(
     if session.status in {s.value for s in TERMINAL_SESSION_STATUSES}:
         raise SessionClosed(session.pk, session.status)
     if session.starts_at <= now:
-        raise PolicyViolation("past", "a session that has started cannot be moved")
+        raise PolicyViolation(Rule.PAST, "a session that has started cannot be moved")
     if interval.start <= now:
-        raise PolicyViolation("past", "a session must start in the future")
+        raise PolicyViolation(Rule.PAST, "a session must start in the future")
     found = commitments(
         session.teacher, "teacher", interval.start, interval.end, include_external=True
     )

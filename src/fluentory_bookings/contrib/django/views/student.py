@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
-from fluentory_bookings.contrib.django.calendar.views import feed_box
+from fluentory_bookings.contrib.django.calendar.tokens import feed_box
 from fluentory_bookings.contrib.django.conf import get_course_model
 from fluentory_bookings.contrib.django.forms.student import (
     OneOnOneCancelForm,
@@ -29,6 +29,14 @@ from fluentory_bookings.contrib.django.forms.student import (
     RescheduleForm,
     SlotFilterForm,
     parse_instant,
+)
+from fluentory_bookings.contrib.django.human import (
+    attempt,
+    booking_type_label,
+    error_message,
+    render_page,
+    report,
+    viewer_zone,
 )
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -50,14 +58,6 @@ from fluentory_bookings.contrib.django.services import (
     reschedule_group_booking,
 )
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
-from fluentory_bookings.contrib.django.views.common import (
-    attempt,
-    booking_type_label,
-    error_message,
-    render_page,
-    report,
-    viewer_zone,
-)
 from fluentory_bookings.core.errors import BookingError, Conflict
 from fluentory_bookings.core.policy import BookingType
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from fluentory_bookings.contrib.django import services
 from fluentory_bookings.contrib.django.adapter import get_adapter
-from fluentory_bookings.contrib.django.calendar.views import feed_box
+from fluentory_bookings.contrib.django.calendar.tokens import feed_box
 from fluentory_bookings.contrib.django.forms.teacher import (
     AttendanceForm,
     AvailabilityForm,
@@ -32,6 +32,13 @@ from fluentory_bookings.contrib.django.forms.teacher import (
     SessionEditForm,
     SessionForm,
     add_service_error,
+)
+from fluentory_bookings.contrib.django.human import (
+    attempt,
+    booking_type_label,
+    error_message,
+    render_page,
+    viewer_zone,
 )
 from fluentory_bookings.contrib.django.models import (
     Booking,
@@ -43,13 +50,6 @@ from fluentory_bookings.contrib.django.models import (
 from fluentory_bookings.contrib.django.services import teaching
 from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
-from fluentory_bookings.contrib.django.views.common import (
-    attempt,
-    booking_type_label,
-    error_message,
-    render_page,
-    viewer_zone,
-)
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.errors import BookingError
 from fluentory_bookings.core.policy import BookingType
