@@ -299,6 +299,25 @@ def test_a_teacher_s_pending_requests(availability, student, teacher, make_user)
     assert list(queries.pending_requests(make_user())) == []
 
 
+def test_the_teacher_page_and_pending_requests_agree_on_what_is_pending(
+    client, availability, student, teacher
+):
+    from django.urls import reverse
+
+    from fluentory_bookings.contrib.django import queries
+
+    now = timezone.now()
+    waiting = history(availability, student, n=3, status="pending", before=now + timedelta(days=5))
+    # Past its expiry, not yet swept by the periodic job: it holds nothing and waits for no one.
+    lapsed = waiting.pop()
+    OneOnOneBooking.objects.filter(pk=lapsed.pk).update(expires_at=now - timedelta(minutes=1))
+    client.force_login(teacher)
+    page = client.get(reverse("fluentory_bookings:teacher_one_on_one_bookings"))
+    listed = [b.pk for b in page.context["pending"]]
+    assert listed == [b.pk for b in queries.pending_requests(teacher)]
+    assert sorted(listed) == sorted(b.pk for b in waiting)
+
+
 def test_a_student_s_upcoming_seats(make_course, make_user, teacher, soon):
     from fluentory_bookings.contrib.django import queries
 

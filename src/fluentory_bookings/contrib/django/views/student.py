@@ -20,6 +20,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fluentory_bookings.contrib.django import queries
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.calendar.tokens import feed_box
 from fluentory_bookings.contrib.django.conf import get_course_model
@@ -45,8 +46,6 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
-from fluentory_bookings.contrib.django.models.one_on_one import holds_slot
-from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
 from fluentory_bookings.contrib.django.services import (
     book_group_session,
     bookable_availabilities,
@@ -215,19 +214,17 @@ def student_bookings(request: HttpRequest) -> HttpResponse:
     seats = Booking.objects.filter(student=request.user).select_related(
         "session", "session__course"
     )
-    upcoming_seats = seats.filter(
-        status__in=ACTIVE_SEAT_VALUES,
-        session__status__in=LIVE_SESSION,
-        session__starts_at__gt=now,
-    ).order_by("session__starts_at", "pk")
+    upcoming_seats = queries.upcoming_group_bookings(request.user, now=now).select_related(
+        "session__course"
+    )
     earlier_seats = seats.exclude(pk__in=upcoming_seats.values("pk")).order_by(
         "-session__starts_at", "-pk"
     )[:PAST_SHOWN]
     lessons = OneOnOneBooking.objects.filter(student=request.user).select_related(
         "course", "teacher"
     )
-    upcoming_lessons = lessons.filter(holds_slot(now), starts_at__gt=now).order_by(
-        "starts_at", "pk"
+    upcoming_lessons = queries.upcoming_lessons(request.user, now=now).select_related(
+        "course", "teacher"
     )
     earlier_lessons = lessons.exclude(pk__in=upcoming_lessons.values("pk")).order_by(
         "-starts_at", "-pk"

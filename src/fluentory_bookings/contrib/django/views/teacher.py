@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from fluentory_bookings.contrib.django import services
+from fluentory_bookings.contrib.django import queries, services
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.calendar.tokens import feed_box
 from fluentory_bookings.contrib.django.forms.teacher import (
@@ -354,19 +354,7 @@ def teacher_availability_edit(request: HttpRequest, availability_id: int) -> Htt
 
 def _lessons(request: HttpRequest) -> QuerySet[OneOnOneBooking]:
     """Requests that still hold their slot, then confirmed lessons to come; by time in each."""
-    now = get_adapter().now()
-    pending = OneOnOneStatus.PENDING.value
-    return (
-        teaching.lessons_taught_by(request.user)
-        .filter(ends_at__gt=now)
-        .filter(
-            Q(status=OneOnOneStatus.CONFIRMED.value)
-            | Q(status=pending, expires_at__gt=now, starts_at__gt=now)
-        )
-        .select_related("student", "course")
-        .alias(answered=Case(When(status=pending, then=Value(0)), default=Value(1)))
-        .order_by("answered", "starts_at", "pk")
-    )
+    return queries.lessons_to_give(request.user).select_related("student", "course")
 
 
 @login_required
