@@ -30,16 +30,16 @@ from django.utils import timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
-from fluentory_bookings.contrib.django.notifications.reminders import (
-    drop_reminders,
-    schedule_reminders,
-)
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import (
     lock_session_keys,
     lock_sessions,
     lock_users,
+)
+from fluentory_bookings.contrib.django.services.reminders import (
+    drop_reminders,
+    schedule_reminders,
 )
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.contrib.django.signals import (

@@ -32,10 +32,6 @@ from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
-from fluentory_bookings.contrib.django.notifications.reminders import (
-    drop_reminders,
-    schedule_reminders,
-)
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
@@ -44,6 +40,10 @@ from fluentory_bookings.contrib.django.services.availability import (
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
+from fluentory_bookings.contrib.django.services.reminders import (
+    drop_reminders,
+    schedule_reminders,
+)
 from fluentory_bookings.contrib.django.services.schedule import (
     Ask,
     commitments_of,

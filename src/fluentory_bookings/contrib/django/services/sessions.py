@@ -17,10 +17,6 @@ from django.utils import timezone as django_timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
-from fluentory_bookings.contrib.django.notifications.reminders import (
-    drop_session_reminders,
-    move_session_reminders,
-)
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.group import (
     apply_release,
@@ -31,6 +27,10 @@ from fluentory_bookings.contrib.django.services.group import (
 )
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
+from fluentory_bookings.contrib.django.services.reminders import (
+    drop_session_reminders,
+    move_session_reminders,
+)
 from fluentory_bookings.contrib.django.services.schedule import (
     GROUP_COMMITTED,
     commitments,
