@@ -22,10 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
-from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
@@ -36,6 +34,10 @@ from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
     slot_context,
+)
+from fluentory_bookings.contrib.django.services.calendar_changes import (
+    calendar_change,
+    calendar_change_update,
 )
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
@@ -404,8 +406,7 @@ def set_one_on_one_meeting_link(booking: OneOnOneBooking, link: str, by: Any) ->
         previous = fresh.meeting_link
         if link != previous:
             fresh.meeting_link = link
-            fresh.sequence += 1
-            fresh.save(update_fields=["meeting_link", "sequence", "modified"])
+            fresh.save(update_fields=["meeting_link", *calendar_change(fresh), "modified"])
             signals.send_on_commit(
                 signals.one_on_one_meeting_link_changed,
                 OneOnOneBooking,
@@ -472,15 +473,13 @@ def expire_pending_requests(now: datetime | None = None) -> int:
                 return None
             for b in rows:
                 check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
-            changed = (
-                OneOnOneBooking.objects.using(alias)
-                .filter(pk__in=[b.pk for b in rows], status=_S.PENDING.value)
-                .update(
-                    status=_S.EXPIRED.value,
-                    decided_at=now,
-                    sequence=F("sequence") + 1,
-                    modified=django_timezone.now(),
-                )
+            changed = calendar_change_update(
+                OneOnOneBooking.objects.using(alias).filter(
+                    pk__in=[b.pk for b in rows], status=_S.PENDING.value
+                ),
+                mirror=rows,
+                status=_S.EXPIRED.value,
+                decided_at=now,
             )
             # Rows are locked (PostgreSQL) or the database serialises writers (SQLite), so
             # every row read above is still pending; the conditional update guards regardless.
@@ -494,7 +493,6 @@ def expire_pending_requests(now: datetime | None = None) -> int:
             for b in rows:
                 b.status = _S.EXPIRED.value
                 b.decided_at = now
-                b.sequence += 1
                 _send(signals.one_on_one_expired, b, None)
             return len(rows)
 
@@ -563,8 +561,7 @@ def _record(
     booking.status = status.value
     booking.decided_at = now
     booking.decided_by_id = getattr(by, "pk", None)
-    booking.sequence += 1
-    fields = ["status", "decided_at", "decided_by", "sequence", "modified"]
+    fields = ["status", "decided_at", "decided_by", *calendar_change(booking), "modified"]
     if reason:
         booking.decision_reason = reason
         fields.append("decision_reason")
