@@ -439,7 +439,7 @@ def release_deleted_one_on_one(booking: OneOnOneBooking) -> None:
 def expire_pending_requests(now: datetime | None = None) -> int:
     """Mark every pending request whose ``expires_at`` has come as ``expired``; return how many.
 
-    Meant for a periodic job (``manage.py expire_booking_requests``). Sends
+    Run by the periodic work (``manage.py bookings_housekeeping``). Sends
     ``one_on_one_expired`` (``by=None``) for each. Safe with several workers at once: on
     PostgreSQL each claims rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and the update is
     conditional on the row still being pending, so no request is expired (or signalled) twice.
