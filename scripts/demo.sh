@@ -13,5 +13,5 @@ echo
 echo "Open $url and sign in with one click: ana (a student) or tara (a teacher), among others."
 echo "Passwords are the usernames; admin / admin opens ${url}admin/. Ctrl-C stops."
 echo "E-mails are printed here. Reminders: in a second terminal, in example_project/,"
-echo "  ../.venv/bin/python manage.py send_booking_reminders --loop"
+echo "  ../.venv/bin/python manage.py bookings_housekeeping --loop"
 exec ../.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}"

@@ -218,9 +218,9 @@ def test_a_booking_s_browsable_page_shows_it(client, teacher, student, make_cour
 def test_home_says_where_the_demo_prints_e_mails_only_with_debug(client, student, settings):
     client.force_login(student)
     settings.DEBUG = True
-    assert "manage.py send_booking_reminders --loop" in client.get("/").content.decode()
+    assert "manage.py bookings_housekeeping --loop" in client.get("/").content.decode()
     settings.DEBUG = False
-    assert "send_booking_reminders" not in client.get("/").content.decode()
+    assert "bookings_housekeeping" not in client.get("/").content.decode()
 
 
 # The example's own settings, loaded in a fresh interpreter (the test run's are tests.settings):

@@ -685,11 +685,11 @@ def test_expire_command(pending):
         expires_at=timezone.now() - timedelta(minutes=1)
     )
     out = io.StringIO()
-    call_command("expire_booking_requests", stdout=out)
-    assert out.getvalue().strip() == "Expired 1 pending 1:1 request."
+    call_command("bookings_housekeeping", stdout=out)
+    assert "expired 1 pending 1:1 request(s)" in out.getvalue()
     out = io.StringIO()
-    call_command("expire_booking_requests", stdout=out)
-    assert "Expired 0 pending 1:1 requests." in out.getvalue()
+    call_command("bookings_housekeeping", stdout=out)
+    assert "expired 0 pending 1:1 request(s)" in out.getvalue()
 
 
 def test_teacher_row_override_is_read_per_course(teacher, student, course):

@@ -215,7 +215,7 @@ def test_a_student_without_an_address_is_marked_sent_without_a_mail(booked):
 def test_the_command_runs_once_and_says_what_it_did(booked):
     due_now(*booked(2))
     out = io.StringIO()
-    call_command("send_booking_reminders", stdout=out)
+    call_command("bookings_housekeeping", stdout=out)
     assert out.getvalue().startswith("Sent 2 reminder(s), 0 to retry, 0 failed, 0 skipped;")
     assert "expired 0 pending 1:1 request(s)" in out.getvalue()
     assert len(mail.outbox) == 2
@@ -227,7 +227,7 @@ def test_the_command_loop_stops_cleanly_on_sigterm(booked):
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
     timer.start()
     try:
-        call_command("send_booking_reminders", "--loop", "--interval", "0.1", stdout=out)
+        call_command("bookings_housekeeping", "--loop", "--interval", "0.1", stdout=out)
     finally:
         timer.cancel()
     lines = out.getvalue().splitlines()
@@ -241,17 +241,17 @@ def test_the_command_refuses_a_bad_interval(booked):
 
     due_now(*booked(1))
     with pytest.raises(CommandError):
-        call_command("send_booking_reminders", "--loop", "--interval", "0")
+        call_command("bookings_housekeeping", "--loop", "--interval", "0")
     assert mail.outbox == []
     assert BookingReminder.objects.filter(sent_at__isnull=False).count() == 0
 
 
 def test_the_task_runs_the_same_work(booked, settings):
     settings.TASKS = {"default": {"BACKEND": IMMEDIATE}}
-    from fluentory_bookings.contrib.django.notifications.tasks import send_due_reminders_task
+    from fluentory_bookings.contrib.django.tasks import bookings_housekeeping_task
 
     due_now(*booked(2))
-    result = send_due_reminders_task.enqueue()
+    result = bookings_housekeeping_task.enqueue()
     assert result.return_value.startswith("Sent 2 reminder(s)")
     assert len(mail.outbox) == 2
 
@@ -326,10 +326,10 @@ def test_the_mail_carries_the_meeting_link(booked):
 
 
 def test_the_loop_survives_a_failed_pass(booked, monkeypatch):
-    from fluentory_bookings.contrib.django.management.commands import send_booking_reminders
+    from fluentory_bookings.contrib.django.management.commands import bookings_housekeeping
 
     due_now(*booked(1))
-    real = send_booking_reminders.run_periodic_work
+    real = bookings_housekeeping.run_periodic_work
     calls = []
 
     def flaky():
@@ -340,9 +340,9 @@ def test_the_loop_survives_a_failed_pass(booked, monkeypatch):
             os.kill(os.getpid(), signal.SIGTERM)
         return real()
 
-    monkeypatch.setattr(send_booking_reminders, "run_periodic_work", flaky)
+    monkeypatch.setattr(bookings_housekeeping, "run_periodic_work", flaky)
     out, err = io.StringIO(), io.StringIO()
-    call_command("send_booking_reminders", "--loop", "--interval", "0.05", stdout=out, stderr=err)
+    call_command("bookings_housekeeping", "--loop", "--interval", "0.05", stdout=out, stderr=err)
     assert "database restarting" in err.getvalue()
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("Sent 1 reminder(s)")

@@ -140,7 +140,7 @@ def test_three_command_processes_at_once_send_each_reminder_once(
         students.append(learner)
     BookingReminder.objects.update(remind_at=timezone.now() - timedelta(minutes=1))
     env, mailbox = worker_env
-    procs = [django(env, "send_booking_reminders") for _ in range(3)]
+    procs = [django(env, "bookings_housekeeping") for _ in range(3)]
     outs = finish(*procs)
     got = recipients(mailbox)
     assert got == Counter({s.email: 1 for s in students})
@@ -153,7 +153,7 @@ def test_two_db_workers_at_once_send_each_reminder_once(due, worker_env):
     env, mailbox = worker_env
     finish(django(env, "migrate", "django_tasks_database", "-v", "0"))
     # Three passes enqueued (as cron would, at each tick), run by two workers at once.
-    finish(*[django(env, "send_booking_reminders", "--enqueue") for _ in range(3)])
+    finish(*[django(env, "bookings_housekeeping", "--enqueue") for _ in range(3)])
     command = ("db_worker", "--batch", "--no-startup-delay", "--interval", "0.1")
     supervise(env, [django(env, *command) for _ in range(2)], command)
     assert recipients(mailbox) == Counter({s.email: 1 for s in students})
@@ -171,7 +171,7 @@ def test_a_worker_killed_after_its_claim_is_recovered_after_the_lease(due, worke
             "FLUENTORY_WORKER_ADAPTER": "tests.django.workers.HangingAdapter",
             "FLUENTORY_TEST_CLAIMED": str(claimed),
         },
-        "send_booking_reminders",
+        "bookings_housekeeping",
     )
     deadline = time.monotonic() + 120
     while not claimed.exists():
@@ -186,12 +186,12 @@ def test_a_worker_killed_after_its_claim_is_recovered_after_the_lease(due, worke
     assert row.claimed_until is not None
 
     # Within the lease another worker leaves it alone...
-    [out] = finish(django(env, "send_booking_reminders"))
+    [out] = finish(django(env, "bookings_housekeeping"))
     if time.monotonic() - claimed_at < 3:
         assert out.startswith("Sent 0 reminder(s)"), out
     # ...and once the lease has passed, sends it.
     time.sleep(max(0.0, claimed_at + 3.5 - time.monotonic()))
-    finish(django(env, "send_booking_reminders"))
+    finish(django(env, "bookings_housekeeping"))
     assert recipients(mailbox) == Counter({student.email: 1})
     row.refresh_from_db()
     assert row.sent_at is not None

@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     # The right-hand side of every event UID ("fluentory-lesson-42@<this>"): your site's domain.
     # None derives one from SECRET_KEY (stable while the key is), unique to this installation.
     "CALENDAR_UID_DOMAIN": None,
-    # Reminders (notifications.reminders, notifications.dispatch): how long before a confirmed
+    # Reminders (services.reminders, notifications.dispatch): how long before a confirmed
     # booking starts each reminder is due (per course: the adapter's get_reminder_offsets), how
     # long a worker holds a claimed reminder before another may take it, how many sends are
     # tried before the reminder is recorded as failed, the wait before the first retry (it

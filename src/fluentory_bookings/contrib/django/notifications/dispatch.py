@@ -13,6 +13,9 @@ The one duplicate this cannot rule out is a worker that sent a reminder and died
 mark it: no mail system confirms a message and a database row at once. The lease is kept short
 of the sends it covers (a worker stops sending a batch once its lease has run out) so a slow
 worker and a new claimer never send the same row.
+
+The periodic pass (:func:`~fluentory_bookings.contrib.django.periodic.run_periodic_work`, run by
+``manage.py bookings_housekeeping`` and its task) calls :func:`send_due_reminders`.
 """
 
 from __future__ import annotations
@@ -28,11 +31,6 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import BookingReminder
 from fluentory_bookings.contrib.django.models.sessions import LIVE_SESSION_VALUES
-from fluentory_bookings.contrib.django.services import (
-    Finished,
-    expire_pending_requests,
-    finish_started_sessions,
-)
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.errors import InvalidInput
@@ -42,7 +40,7 @@ from fluentory_bookings.core.validate import require_aware
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-__all__ = ["Dispatched", "PeriodicWork", "run_periodic_work", "send_due_reminders"]
+__all__ = ["Dispatched", "send_due_reminders"]
 
 _FETCH_PEERS = getattr(models, "FETCH_PEERS", None)
 _MAX_ERROR = 2000
@@ -61,35 +59,6 @@ class Dispatched(NamedTuple):
     skipped: int
     """Due reminders of bookings no longer upcoming (started, or ended around the services):
     recorded as failed without a send."""
-
-
-class PeriodicWork(NamedTuple):
-    """What :func:`run_periodic_work` did."""
-
-    expired: int
-    finished: Finished
-    reminders: Dispatched
-
-    def summary(self) -> str:
-        r = self.reminders
-        return (
-            f"Sent {r.sent} reminder(s), {r.retrying} to retry, {r.failed} failed, "
-            f"{r.skipped} skipped; expired {self.expired} pending 1:1 request(s); "
-            f"ended {self.finished.waitlist_places} waitlist place(s); "
-            f"completed {self.finished.sessions} session(s)."
-        )
-
-
-def run_periodic_work(now: datetime | None = None) -> PeriodicWork:
-    """Everything the bookings need done over time, once: what the command and the task run.
-
-    Expires pending 1:1 requests past their deadline, ends started sessions' waitlists and
-    completes ended sessions (:func:`~.services.finish_started_sessions`), then sends the due
-    reminders. Safe with several workers at once.
-    """
-    expired = expire_pending_requests(now)
-    finished = finish_started_sessions(now)
-    return PeriodicWork(expired, finished, send_due_reminders(now))
 
 
 def send_due_reminders(

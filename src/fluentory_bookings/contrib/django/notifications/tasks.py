@@ -1,25 +1,25 @@
-"""The periodic work as a Django task, for a task worker to run (e.g. django-tasks-db's
-``db_worker``).
+"""Deprecated: the periodic task is
+:data:`fluentory_bookings.contrib.django.tasks.bookings_housekeeping_task`.
 
-Django's Tasks framework runs tasks; it does not schedule them. Something enqueues this task at
-an interval (``manage.py send_booking_reminders --enqueue`` from cron or a systemd timer), or
-the command's ``--loop`` runs the same work without a task backend. The task does not enqueue
-itself again: a chain that a failed enqueue or a lost worker breaks would stop reminders for
-good, without anyone noticing.
+``send_due_reminders_task`` is kept as another name for it, so that code enqueueing it, and tasks
+a worker has yet to run, still find it. It runs the whole periodic pass, as it did.
 """
 
 from __future__ import annotations
 
-from fluentory_bookings.contrib.django.notifications.dispatch import run_periodic_work
-from fluentory_bookings.contrib.django.notifications.framework import task
-
-if task is None:  # pragma: no cover - Django 5.2 without the backport
-    raise ImportError("the reminder task needs Django 6, or `pip install django-tasks` on 5.2")
-
-__all__ = ["send_due_reminders_task"]
+import warnings
+from typing import Any
 
 
-@task()
-def send_due_reminders_task() -> str:
-    """One pass of :func:`~.dispatch.run_periodic_work`; returns its one-line summary."""
-    return run_periodic_work().summary()
+def __getattr__(name: str) -> Any:
+    if name == "send_due_reminders_task":
+        warnings.warn(
+            "fluentory_bookings.contrib.django.notifications.tasks.send_due_reminders_task is "
+            "deprecated: use fluentory_bookings.contrib.django.tasks.bookings_housekeeping_task",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from fluentory_bookings.contrib.django.tasks import bookings_housekeeping_task
+
+        return bookings_housekeeping_task
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

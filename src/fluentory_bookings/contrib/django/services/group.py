@@ -30,9 +30,9 @@ from django.utils import timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
-from fluentory_bookings.contrib.django.notifications.reminders import (
-    drop_reminders,
-    schedule_reminders,
+from fluentory_bookings.contrib.django.services.calendar_changes import (
+    calendar_change,
+    calendar_change_update,
 )
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
@@ -40,6 +40,10 @@ from fluentory_bookings.contrib.django.services.locks import (
     lock_session_keys,
     lock_sessions,
     lock_users,
+)
+from fluentory_bookings.contrib.django.services.reminders import (
+    drop_reminders,
+    schedule_reminders,
 )
 from fluentory_bookings.contrib.django.services.schedule import commitments
 from fluentory_bookings.contrib.django.services.teaching import seat_role
@@ -430,8 +434,9 @@ def mark_attendance(booking: Booking, attended: bool, by: AbstractBaseUser | Non
         if current.status != target:
             current.status = target
             current.attendance_marked_at = now
-            current.sequence += 1
-            current.save(update_fields=["status", "attendance_marked_at", "sequence"])
+            current.save(
+                update_fields=["status", "attendance_marked_at", *calendar_change(current)]
+            )
             send_on_commit(attendance_marked, Booking, booking=current, attended=attended, by=by)
     _sync(booking, current)
     return current
@@ -511,12 +516,11 @@ def apply_release(
     """
     promote_ids = [entry.booking_id for entry in decision.promote]
     if promote_ids:
-        Booking.objects.filter(pk__in=promote_ids, status=_WAITLISTED).update(
+        calendar_change_update(
+            Booking.objects.filter(pk__in=promote_ids, status=_WAITLISTED),
             status=_CONFIRMED,
             promoted_at=now,
             waitlist_position=None,
-            sequence=F("sequence") + 1,
-            modified=timezone.now(),
         )
     renumber(decision.waitlist, stored)
     # Always written, even for a waitlist that only moved up: see the waitlist path of _book.
@@ -763,8 +767,13 @@ def _release(
     booking.cancelled_at = now
     booking.cancelled_by = by if getattr(by, "pk", None) is not None else None
     booking.waitlist_position = None
-    booking.sequence += 1
-    fields = ["status", "cancelled_at", "cancelled_by", "waitlist_position", "sequence"]
+    fields = [
+        "status",
+        "cancelled_at",
+        "cancelled_by",
+        "waitlist_position",
+        *calendar_change(booking),
+    ]
     if was_confirmed:
         # A counter already at 0 (data written around the services) frees nothing more.
         freed = 1 if session.seats_taken > 0 else 0

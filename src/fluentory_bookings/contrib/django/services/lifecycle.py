@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db import connections, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import LIVE_SESSION_VALUES
+from fluentory_bookings.contrib.django.services.calendar_changes import calendar_change_update
 from fluentory_bookings.contrib.django.services.group import write_alias
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.signals import (
@@ -89,19 +90,18 @@ def _end_waitlist(session: LiveClassSession, now: datetime) -> int:
     ended = list(Booking.objects.filter(session=session, status=_WAITLISTED).order_by("pk"))
     if not ended:
         return 0
-    Booking.objects.filter(pk__in=[b.pk for b in ended]).update(
+    calendar_change_update(
+        Booking.objects.filter(pk__in=[b.pk for b in ended]),
+        mirror=ended,
         status=SeatStatus.CANCELLED.value,
         cancelled_at=now,
         cancelled_by=None,
         waitlist_position=None,
-        sequence=F("sequence") + 1,
-        modified=timezone.now(),
     )
     # Every change to a session's bookings updates the session row (see services.group._book).
     LiveClassSession.objects.filter(pk=session.pk).update(modified=timezone.now())
     for b in ended:
         b.status, b.cancelled_at, b.waitlist_position = SeatStatus.CANCELLED.value, now, None
-        b.sequence += 1
         b.session = session
         send_on_commit(group_waitlist_expired, Booking, booking=b, by=None)
     return len(ended)

@@ -22,28 +22,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
-from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
-from fluentory_bookings.contrib.django.notifications.reminders import (
-    drop_reminders,
-    schedule_reminders,
-)
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
     slot_context,
 )
+from fluentory_bookings.contrib.django.services.calendar_changes import (
+    calendar_change,
+    calendar_change_update,
+)
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_users
+from fluentory_bookings.contrib.django.services.reminders import (
+    drop_reminders,
+    schedule_reminders,
+)
 from fluentory_bookings.contrib.django.services.schedule import (
     Ask,
     commitments_of,
@@ -408,8 +410,7 @@ def set_one_on_one_meeting_link(booking: OneOnOneBooking, link: str, by: Any) ->
         previous = fresh.meeting_link
         if link != previous:
             fresh.meeting_link = link
-            fresh.sequence += 1
-            fresh.save(update_fields=["meeting_link", "sequence", "modified"])
+            fresh.save(update_fields=["meeting_link", *calendar_change(fresh), "modified"])
             signals.send_on_commit(
                 signals.one_on_one_meeting_link_changed,
                 OneOnOneBooking,
@@ -442,7 +443,7 @@ def release_deleted_one_on_one(booking: OneOnOneBooking) -> None:
 def expire_pending_requests(now: datetime | None = None) -> int:
     """Mark every pending request whose ``expires_at`` has come as ``expired``; return how many.
 
-    Meant for a periodic job (``manage.py expire_booking_requests``). Sends
+    Run by the periodic work (``manage.py bookings_housekeeping``). Sends
     ``one_on_one_expired`` (``by=None``) for each. Safe with several workers at once: on
     PostgreSQL each claims rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and the update is
     conditional on the row still being pending, so no request is expired (or signalled) twice.
@@ -476,15 +477,13 @@ def expire_pending_requests(now: datetime | None = None) -> int:
                 return None
             for b in rows:
                 check_transition(b.status, _S.EXPIRED, Actor.SYSTEM)
-            changed = (
-                OneOnOneBooking.objects.using(alias)
-                .filter(pk__in=[b.pk for b in rows], status=_S.PENDING.value)
-                .update(
-                    status=_S.EXPIRED.value,
-                    decided_at=now,
-                    sequence=F("sequence") + 1,
-                    modified=django_timezone.now(),
-                )
+            changed = calendar_change_update(
+                OneOnOneBooking.objects.using(alias).filter(
+                    pk__in=[b.pk for b in rows], status=_S.PENDING.value
+                ),
+                mirror=rows,
+                status=_S.EXPIRED.value,
+                decided_at=now,
             )
             # Rows are locked (PostgreSQL) or the database serialises writers (SQLite), so
             # every row read above is still pending; the conditional update guards regardless.
@@ -498,7 +497,6 @@ def expire_pending_requests(now: datetime | None = None) -> int:
             for b in rows:
                 b.status = _S.EXPIRED.value
                 b.decided_at = now
-                b.sequence += 1
                 _send(signals.one_on_one_expired, b, None)
             return len(rows)
 
@@ -566,8 +564,7 @@ def _record(
     booking.status = status.value
     booking.decided_at = now
     booking.decided_by_id = getattr(by, "pk", None)
-    booking.sequence += 1
-    fields = ["status", "decided_at", "decided_by", "sequence", "modified"]
+    fields = ["status", "decided_at", "decided_by", *calendar_change(booking), "modified"]
     if reason:
         booking.decision_reason = reason
         fields.append("decision_reason")

@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone as django_timezone
 
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
-from fluentory_bookings.contrib.django.notifications.reminders import (
-    drop_session_reminders,
-    move_session_reminders,
-)
 from fluentory_bookings.contrib.django.services import inputs
+from fluentory_bookings.contrib.django.services.calendar_changes import (
+    calendar_change_update,
+    session_calendar_change,
+)
 from fluentory_bookings.contrib.django.services.group import (
     apply_release,
     load_waitlist,
@@ -31,6 +30,10 @@ from fluentory_bookings.contrib.django.services.group import (
 )
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import lock_sessions, lock_users
+from fluentory_bookings.contrib.django.services.reminders import (
+    drop_session_reminders,
+    move_session_reminders,
+)
 from fluentory_bookings.contrib.django.services.schedule import (
     GROUP_COMMITTED,
     commitments,
@@ -94,10 +97,6 @@ UPDATABLE_FIELDS = frozenset(
     }
 )
 """What :func:`update_session` may change. The course and the teacher stay."""
-CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "meeting_link"})
-"""The changes that raise a session's calendar ``sequence`` (with cancelling it)."""
-SHOWN_FIELDS = CALENDAR_FIELDS | {"title", "description", "timezone"}
-"""The changes a student's seat event shows: they move ``calendar_modified`` (its DTSTAMP)."""
 
 
 @use_case
@@ -368,10 +367,7 @@ def update_session(
             _copy(session, current)
             return current
         changed = sorted(fields)  # what the caller changed, before the calendar's bookkeeping
-        if fields.keys() & CALENDAR_FIELDS:
-            fields["sequence"] = current.sequence + 1
-        if fields.keys() & SHOWN_FIELDS:
-            fields["calendar_modified"] = django_timezone.now()
+        fields.update(session_calendar_change(current, changed))
         waitlist, stored = load_waitlist(current.pk)
         if current.starts_at <= now:
             waitlist = []  # new seats in a running class go to nobody waiting
@@ -428,20 +424,19 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
             .values_list("pk", flat=True)
         )
         stamp = django_timezone.now()
-        Booking.objects.filter(pk__in=ids).update(
+        calendar_change_update(
+            Booking.objects.filter(pk__in=ids),
+            at=stamp,
             status=SeatStatus.CANCELLED.value,
             cancelled_at=now,
             cancelled_by=by,
             waitlist_position=None,
-            sequence=F("sequence") + 1,
-            modified=stamp,
         )
-        LiveClassSession.objects.filter(pk=current.pk).update(
+        calendar_change_update(
+            LiveClassSession.objects.filter(pk=current.pk),
+            at=stamp,
             seats_taken=0,
             status=SessionStatus.CANCELLED.value,
-            sequence=F("sequence") + 1,
-            modified=stamp,
-            calendar_modified=stamp,
         )
         current.refresh_from_db()
         drop_session_reminders(current)
