@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from fluentory_bookings.core._ical_values import format_duration, format_utc, zoned_line
 from fluentory_bookings.core.errors import InvalidInput, InvalidRule, InvalidTimezone, LimitExceeded
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.validate import require_aware, require_duration
@@ -191,39 +192,6 @@ def _window_ordinals(window: Interval, duration: timedelta) -> tuple[int, int]:
     return max(lo, 1), min(hi, _MAX_ORDINAL - 1)
 
 
-# --- iCalendar text helpers ----------------------------------------------------------------
-
-
-def _fmt_local(dt: datetime) -> str:
-    # strftime("%Y") does not zero-pad years below 1000 on every platform.
-    return f"{dt.year:04d}{dt.month:02d}{dt.day:02d}T{dt.hour:02d}{dt.minute:02d}{dt.second:02d}"
-
-
-def _fmt_utc(dt: datetime) -> str:
-    return _fmt_local(dt.astimezone(UTC).replace(tzinfo=None)) + "Z"
-
-
-def _fmt_duration(value: timedelta) -> str:
-    # Hours, minutes and seconds only: in RFC 5545 "D" and "W" are nominal (a day across a DST
-    # change lasts 23 or 25 hours), but an instance lasts an exact duration.
-    total = value.days * 86400 + value.seconds
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = "PT"
-    if hours:
-        text += f"{hours}H"
-    # The grammar needs the minute part between hours and seconds ("PT1H0M5S").
-    if minutes or (hours and seconds):
-        text += f"{minutes}M"
-    if seconds:
-        text += f"{seconds}S"
-    return text
-
-
-def _dt_line(name: str, tz: str, dt: datetime) -> str:
-    return f"{name};TZID={tz}:{_fmt_local(dt)}"
-
-
 # --- one-time rule -------------------------------------------------------------------------
 
 
@@ -277,8 +245,8 @@ class OneTimeRule:
     def to_ical_lines(self) -> list[str]:
         """Return ``DTSTART;TZID=...`` and ``DURATION`` content lines."""
         return [
-            _dt_line("DTSTART", self.tz, self.start),
-            f"DURATION:{_fmt_duration(self.duration)}",
+            zoned_line("DTSTART", self.tz, self.start),
+            f"DURATION:{format_duration(self.duration)}",
         ]
 
 
@@ -445,23 +413,23 @@ class WeeklyRule:
         else:
             first, rest = plan.first_weekly, extra
         lines = [
-            _dt_line("DTSTART", self.tz, datetime.combine(first, t)),
-            f"DURATION:{_fmt_duration(plan.duration)}",
+            zoned_line("DTSTART", self.tz, datetime.combine(first, t)),
+            f"DURATION:{format_duration(plan.duration)}",
         ]
         if plan.first_weekly is not None:
             byday = ",".join(_ICAL_WEEKDAYS[d] for d in plan.offsets)
             rule = f"FREQ=WEEKLY;BYDAY={byday}"
             if self.valid_until is not None:
                 until = wall_clock_to_utc(datetime.combine(self.valid_until, t), plan.zone)
-                rule += f";UNTIL={_fmt_utc(until)}"
+                rule += f";UNTIL={format_utc(until)}"
             lines.append(f"RRULE:{rule}")
             first_o = plan.first_weekly.toordinal()
             for o in sorted(plan.exdate_ordinals):
                 if o > first_o and o <= plan.last_ordinal and (o - 1) % 7 in plan.offsets:
                     lines.append(
-                        _dt_line("EXDATE", self.tz, datetime.combine(date.fromordinal(o), t))
+                        zoned_line("EXDATE", self.tz, datetime.combine(date.fromordinal(o), t))
                     )
-        lines += [_dt_line("RDATE", self.tz, datetime.combine(d, t)) for d in rest]
+        lines += [zoned_line("RDATE", self.tz, datetime.combine(d, t)) for d in rest]
         return lines
 
 
@@ -739,7 +707,7 @@ def _canonical_rrule(value: str, tz: str) -> tuple[str, dict[str, str]]:
             until = require_aware(wall.replace(tzinfo=UTC), "rrule")
         else:
             until = _wall_instant(wall, "rrule", tz)
-        parts["UNTIL"] = _fmt_utc(until)
+        parts["UNTIL"] = format_utc(until)
     rest = [f"{k}={v}" for k, v in parts.items() if k != "FREQ"]
     return ";".join([f"FREQ={freq}", *rest]), parts
 
@@ -910,12 +878,12 @@ class RRuleRule:
         """Return DTSTART, DURATION, RRULE (UNTIL in UTC), EXDATE and RDATE content lines."""
         plan = _rrule_plan(self)
         lines = [
-            _dt_line("DTSTART", self.tz, self.dtstart),
-            f"DURATION:{_fmt_duration(self.duration)}",
+            zoned_line("DTSTART", self.tz, self.dtstart),
+            f"DURATION:{format_duration(self.duration)}",
             f"RRULE:{plan.canonical}",
         ]
-        lines += [_dt_line("EXDATE", self.tz, d) for d in sorted(self.exdates)]
-        lines += [_dt_line("RDATE", self.tz, d) for d in sorted(self.rdates)]
+        lines += [zoned_line("EXDATE", self.tz, d) for d in sorted(self.exdates)]
+        lines += [zoned_line("RDATE", self.tz, d) for d in sorted(self.rdates)]
         return lines
 
 
