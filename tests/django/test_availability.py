@@ -190,6 +190,74 @@ def test_invalid_availability_writes_nothing(teacher, changes, error, field):
     assert TeacherAvailability.objects.count() == 0
 
 
+WEEKLY = {
+    "timezone": "Europe/Berlin",
+    "kind": "weekly",
+    "weekdays": [0, 2],
+    "start_time": time(9),
+    "end_time": time(11),
+}
+
+# Refusals the test above does not reach: each is raised before the transaction, by the checks
+# that turn raw arguments into typed values, or by the core once the row is built.
+MORE_BAD_INPUT = [
+    ({"start_date": "2030-01-07"}, "start_date"),
+    ({"start_date": datetime(2030, 1, 7)}, "start_date"),
+    ({"end_date": "2030-02-07"}, "end_date"),
+    ({"end_date": datetime(2030, 2, 7)}, "end_date"),
+    ({"slot_minutes": 1441}, "slot_minutes"),
+    ({"slot_minutes": True}, "slot_minutes"),
+    ({"slot_minutes": "60"}, "slot_minutes"),
+    ({"buffer_before_minutes": 1441}, "buffer_before_minutes"),
+    ({"buffer_after_minutes": 2.5}, "buffer_after_minutes"),
+    ({"weekdays": "0,2"}, "weekdays"),
+    ({"weekdays": [True]}, "weekdays"),
+    ({"excluded_dates": [datetime(2030, 1, 7)]}, "excluded_dates"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field"), MORE_BAD_INPUT)
+def test_more_invalid_availability_writes_nothing(teacher, changes, field):
+    with pytest.raises(InvalidRule) as exc:
+        set_availability(teacher, **{**WEEKLY, "start_date": day(3), **changes})
+    assert exc.value.field == field
+    assert TeacherAvailability.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        *MORE_BAD_INPUT,
+        ({"kind": "monthly"}, "kind"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"start_time": "09:00"}, "start_time"),
+        ({"excluded_dates": ["not a date"]}, "excluded_dates"),
+        ({"weekdays": []}, "weekdays"),  # refused by the core, inside the transaction
+        ({"end_time": time(9)}, "end_time"),
+        ({"slot_minutes": 180}, "slot_minutes"),  # a slot longer than the window
+    ],
+)
+def test_an_invalid_update_changes_neither_the_row_nor_the_caller_s_instance(
+    teacher, changes, field
+):
+    av = set_availability(teacher, **{**WEEKLY, "start_date": day(3)})
+    before = TeacherAvailability.objects.filter(pk=av.pk).values().get()
+    with pytest.raises((InvalidRule, InvalidTimezone)) as exc:
+        set_availability(teacher, availability=av, **{**WEEKLY, "start_date": day(4), **changes})
+    assert exc.value.field == field
+    assert TeacherAvailability.objects.filter(pk=av.pk).values().get() == before
+    assert (av.start_date, av.weekdays) == (day(3), [0, 2])
+
+
+def test_an_availability_never_saved_is_refused_and_nothing_is_written(teacher):
+    with pytest.raises(InvalidRule) as exc:
+        set_availability(
+            teacher, availability=TeacherAvailability(teacher=teacher), start_date=day(3), **WEEKLY
+        )
+    assert exc.value.field == "availability"
+    assert TeacherAvailability.objects.count() == 0
+
+
 def test_only_a_teacher_of_the_course_may_publish_for_it(make_user, make_course, teacher):
     other = make_user()
     course = make_course("one_on_one", teacher=other)

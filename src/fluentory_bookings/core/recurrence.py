@@ -19,12 +19,15 @@ start where a subscribed calendar shows them:
 
 Every expansion is bounded (:data:`MAX_INSTANCES`), and an RRULE is limited to what availability
 needs, so that no input keeps a process busy: see :class:`RRuleRule`.
+
+The rules own what their fields mean; the text of RFC 5545 has a module per format: the RRULE
+grammar in ``_rrule_text``, DATE-TIME and DURATION values in ``_ical_values``, and the reading of
+content lines back into rules in :mod:`~fluentory_bookings.core.ical_lines`.
 """
 
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -35,9 +38,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from fluentory_bookings.core._ical_values import format_duration, format_utc, zoned_line
+from fluentory_bookings.core._rrule_text import WEEKDAYS, canonical_rrule
 from fluentory_bookings.core.errors import InvalidInput, InvalidRule, InvalidTimezone, LimitExceeded
 from fluentory_bookings.core.intervals import Interval
-from fluentory_bookings.core.validate import require_aware, require_duration
+from fluentory_bookings.core.validate import require_duration
 from fluentory_bookings.core.zones import localize, resolve_zone, wall_clock_to_utc, zone_key
 
 __all__ = [
@@ -68,7 +73,6 @@ MAX_INTERVAL = 1_000
 # covers any UTC offset (at most 14 h either way) plus a gap shift, so no instance is missed.
 _SLACK_DAYS = 2
 _MAX_ORDINAL = date.max.toordinal()
-_ICAL_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _CACHE_SIZE = 8192
 
 _by_start_end = attrgetter("start", "end")
@@ -191,39 +195,6 @@ def _window_ordinals(window: Interval, duration: timedelta) -> tuple[int, int]:
     return max(lo, 1), min(hi, _MAX_ORDINAL - 1)
 
 
-# --- iCalendar text helpers ----------------------------------------------------------------
-
-
-def _fmt_local(dt: datetime) -> str:
-    # strftime("%Y") does not zero-pad years below 1000 on every platform.
-    return f"{dt.year:04d}{dt.month:02d}{dt.day:02d}T{dt.hour:02d}{dt.minute:02d}{dt.second:02d}"
-
-
-def _fmt_utc(dt: datetime) -> str:
-    return _fmt_local(dt.astimezone(UTC).replace(tzinfo=None)) + "Z"
-
-
-def _fmt_duration(value: timedelta) -> str:
-    # Hours, minutes and seconds only: in RFC 5545 "D" and "W" are nominal (a day across a DST
-    # change lasts 23 or 25 hours), but an instance lasts an exact duration.
-    total = value.days * 86400 + value.seconds
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = "PT"
-    if hours:
-        text += f"{hours}H"
-    # The grammar needs the minute part between hours and seconds ("PT1H0M5S").
-    if minutes or (hours and seconds):
-        text += f"{minutes}M"
-    if seconds:
-        text += f"{seconds}S"
-    return text
-
-
-def _dt_line(name: str, tz: str, dt: datetime) -> str:
-    return f"{name};TZID={tz}:{_fmt_local(dt)}"
-
-
 # --- one-time rule -------------------------------------------------------------------------
 
 
@@ -277,8 +248,8 @@ class OneTimeRule:
     def to_ical_lines(self) -> list[str]:
         """Return ``DTSTART;TZID=...`` and ``DURATION`` content lines."""
         return [
-            _dt_line("DTSTART", self.tz, self.start),
-            f"DURATION:{_fmt_duration(self.duration)}",
+            zoned_line("DTSTART", self.tz, self.start),
+            f"DURATION:{format_duration(self.duration)}",
         ]
 
 
@@ -445,23 +416,23 @@ class WeeklyRule:
         else:
             first, rest = plan.first_weekly, extra
         lines = [
-            _dt_line("DTSTART", self.tz, datetime.combine(first, t)),
-            f"DURATION:{_fmt_duration(plan.duration)}",
+            zoned_line("DTSTART", self.tz, datetime.combine(first, t)),
+            f"DURATION:{format_duration(plan.duration)}",
         ]
         if plan.first_weekly is not None:
-            byday = ",".join(_ICAL_WEEKDAYS[d] for d in plan.offsets)
+            byday = ",".join(WEEKDAYS[d] for d in plan.offsets)
             rule = f"FREQ=WEEKLY;BYDAY={byday}"
             if self.valid_until is not None:
                 until = wall_clock_to_utc(datetime.combine(self.valid_until, t), plan.zone)
-                rule += f";UNTIL={_fmt_utc(until)}"
+                rule += f";UNTIL={format_utc(until)}"
             lines.append(f"RRULE:{rule}")
             first_o = plan.first_weekly.toordinal()
             for o in sorted(plan.exdate_ordinals):
                 if o > first_o and o <= plan.last_ordinal and (o - 1) % 7 in plan.offsets:
                     lines.append(
-                        _dt_line("EXDATE", self.tz, datetime.combine(date.fromordinal(o), t))
+                        zoned_line("EXDATE", self.tz, datetime.combine(date.fromordinal(o), t))
                     )
-        lines += [_dt_line("RDATE", self.tz, datetime.combine(d, t)) for d in rest]
+        lines += [zoned_line("RDATE", self.tz, datetime.combine(d, t)) for d in rest]
         return lines
 
 
@@ -609,140 +580,6 @@ def _instances(ordinals: Iterable[int], plan: _WeeklyPlan, window: Interval) -> 
 
 # --- any RRULE ------------------------------------------------------------------------------
 
-_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-_SUB_DAILY = ("SECONDLY", "MINUTELY", "HOURLY")
-_PARTS = frozenset(
-    {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS"}
-)
-# ASCII digits only: str.isdigit() and int() accept other scripts, which must never reach an
-# exported RRULE.
-_NUMBER = re.compile(r"([+-]?)([0-9]{1,4})\Z")
-_WEEKDAY_ITEM = re.compile(r"([+-]?[0-9]{1,2})?(MO|TU|WE|TH|FR|SA|SU)\Z")
-_UNTIL = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:T([0-9]{2})([0-9]{2})([0-9]{2})(Z?))?\Z")
-_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # at most, over every year
-
-
-def _number(key: str, text: str, least: int, most: int, *, signed: bool = False) -> int:
-    m = _NUMBER.match(text)
-    if m is None or (m.group(1) and not signed):
-        raise InvalidRule(f"{key}={text} is not a whole number", field="rrule")
-    value = int(text)
-    if not least <= abs(value) <= most:
-        bound = f"+-{least}..{most}" if signed else f"{least}..{most}"
-        raise InvalidRule(f"{key}={text} is outside {bound}", field="rrule")
-    return value
-
-
-def _numbers(key: str, text: str, least: int, most: int, *, signed: bool) -> list[int]:
-    return [_number(key, item, least, most, signed=signed) for item in text.split(",")]
-
-
-def _canonical_rrule(value: str, tz: str) -> tuple[str, dict[str, str]]:
-    """Check the rule part by part; upper-case it, put FREQ first and UNTIL in UTC (3.3.10).
-
-    Only what availability needs is accepted: daily to yearly frequencies and the BY parts that
-    pick days. Every number is checked here, so dateutil never sees what we would not export.
-    """
-    if not value.isascii():
-        raise InvalidRule("rrule must be plain ASCII text", field="rrule")
-    parts: dict[str, str] = {}
-    for part in value.strip().upper().split(";"):
-        key, sep, val = part.partition("=")
-        if not sep or not key or not val:
-            raise InvalidRule(f"rrule part {part!r} is not NAME=VALUE", field="rrule")
-        if key in parts:
-            raise InvalidRule(f"rrule gives {key} twice", field="rrule")
-        parts[key] = val
-    freq = parts.get("FREQ")
-    if freq is None:
-        raise InvalidRule("rrule needs a FREQ", field="rrule")
-    if freq in _SUB_DAILY:
-        raise InvalidRule(
-            f"FREQ={freq} is not supported: availability repeats daily at most "
-            "(use several rules, or a longer window cut into slots)",
-            field="rrule",
-        )
-    if freq not in _FREQS:
-        raise InvalidRule(f"FREQ={freq} is not an RFC 5545 frequency", field="rrule")
-    unknown = sorted(set(parts) - _PARTS)
-    if unknown:
-        raise InvalidRule(
-            f"rrule part {unknown[0]} is not supported (supported: {', '.join(sorted(_PARTS))})",
-            field="rrule",
-        )
-    if "COUNT" in parts and "UNTIL" in parts:
-        raise InvalidRule("rrule must not give both COUNT and UNTIL", field="rrule")
-    numbers: dict[str, str] = {}
-    if "COUNT" in parts:
-        numbers["COUNT"] = str(_number("COUNT", parts["COUNT"], 1, MAX_COUNT))
-    if "INTERVAL" in parts:
-        numbers["INTERVAL"] = str(_number("INTERVAL", parts["INTERVAL"], 1, MAX_INTERVAL))
-    if "BYMONTH" in parts:
-        months = _numbers("BYMONTH", parts["BYMONTH"], 1, 12, signed=False)
-        numbers["BYMONTH"] = ",".join(map(str, months))
-    if "BYMONTHDAY" in parts:
-        if freq == "WEEKLY":
-            raise InvalidRule("BYMONTHDAY cannot be used with FREQ=WEEKLY", field="rrule")
-        days = _numbers("BYMONTHDAY", parts["BYMONTHDAY"], 1, 31, signed=True)
-        numbers["BYMONTHDAY"] = ",".join(map(str, days))
-    if "BYSETPOS" in parts:
-        # A day holds one instance, and dateutil cuts DTSTART's week short (it starts the first
-        # period at DTSTART), so positions in a week would differ between clients.
-        if freq not in ("MONTHLY", "YEARLY"):
-            raise InvalidRule("BYSETPOS is only supported with MONTHLY or YEARLY", field="rrule")
-        if not {"BYDAY", "BYMONTHDAY", "BYMONTH"} & set(parts):
-            raise InvalidRule("BYSETPOS needs another BY part to pick from", field="rrule")
-        positions = _numbers("BYSETPOS", parts["BYSETPOS"], 1, 366, signed=True)
-        numbers["BYSETPOS"] = ",".join(map(str, positions))
-    if "BYDAY" in parts:
-        items = []
-        for item in parts["BYDAY"].split(","):
-            m = _WEEKDAY_ITEM.match(item)
-            if m is None:
-                raise InvalidRule(f"BYDAY={parts['BYDAY']} is not a weekday list", field="rrule")
-            if m.group(1):
-                if freq not in ("MONTHLY", "YEARLY"):
-                    raise InvalidRule(
-                        f"BYDAY={item} gives a position, which only MONTHLY and YEARLY allow",
-                        field="rrule",
-                    )
-                most = 53 if freq == "YEARLY" and "BYMONTH" not in parts else 5
-                n = _number("BYDAY", m.group(1), 1, most, signed=True)
-                item = f"{n}{m.group(2)}"
-            items.append(item)
-        numbers["BYDAY"] = ",".join(items)
-    if "WKST" in parts and parts["WKST"] not in _ICAL_WEEKDAYS:
-        raise InvalidRule(f"WKST={parts['WKST']} is not a weekday", field="rrule")
-    if "BYMONTHDAY" in parts:
-        months = [int(x) for x in numbers.get("BYMONTH", "1,2,3,4,5,6,7,8,9,10,11,12").split(",")]
-        days = [abs(int(x)) for x in numbers["BYMONTHDAY"].split(",")]
-        if not any(d <= _MONTH_DAYS[m - 1] for m in months for d in days):
-            raise InvalidRule(
-                f"the rule has no instance: no month in BYMONTH has a day from "
-                f"BYMONTHDAY={numbers['BYMONTHDAY']}",
-                field="rrule",
-            )
-    parts.update(numbers)
-    if "UNTIL" in parts:
-        m = _UNTIL.match(parts["UNTIL"])
-        if m is None:
-            raise InvalidRule(f"UNTIL={parts['UNTIL']} is not an iCalendar date", field="rrule")
-        y, mo, d, hh, mi, ss, z = m.groups()
-        try:
-            day = date(int(y), int(mo), int(d))
-            # A bare date is inclusive: any instance starting that local day counts.
-            clock = time(23, 59, 59) if hh is None else time(int(hh), int(mi), int(ss))
-        except ValueError as exc:
-            raise InvalidRule(f"UNTIL={parts['UNTIL']}: {exc}", field="rrule") from exc
-        wall = datetime.combine(day, clock)
-        if z:
-            until = require_aware(wall.replace(tzinfo=UTC), "rrule")
-        else:
-            until = _wall_instant(wall, "rrule", tz)
-        parts["UNTIL"] = _fmt_utc(until)
-    rest = [f"{k}={v}" for k, v in parts.items() if k != "FREQ"]
-    return ";".join([f"FREQ={freq}", *rest]), parts
-
 
 def _period_dates(dtstart: datetime, parts: dict[str, str]) -> list[date]:
     """The dates of DTSTART's own DAILY or WEEKLY period that the rule keeps (RFC 5545 3.3.10).
@@ -753,11 +590,11 @@ def _period_dates(dtstart: datetime, parts: dict[str, str]) -> list[date]:
     if parts["FREQ"] == "DAILY":
         candidates = [day]
     else:
-        wkst = _ICAL_WEEKDAYS.index(parts.get("WKST", "MO"))
+        wkst = WEEKDAYS.index(parts.get("WKST", "MO"))
         first = day - timedelta(days=(day.weekday() - wkst) % 7)
         candidates = [first + timedelta(days=k) for k in range(7)]
     if "BYDAY" in parts:
-        weekdays = {_ICAL_WEEKDAYS.index(item) for item in parts["BYDAY"].split(",")}
+        weekdays = {WEEKDAYS.index(item) for item in parts["BYDAY"].split(",")}
     else:
         weekdays = {day.weekday()} if parts["FREQ"] == "WEEKLY" else set(range(7))
     months = {int(x) for x in parts["BYMONTH"].split(",")} if "BYMONTH" in parts else None
@@ -910,12 +747,12 @@ class RRuleRule:
         """Return DTSTART, DURATION, RRULE (UNTIL in UTC), EXDATE and RDATE content lines."""
         plan = _rrule_plan(self)
         lines = [
-            _dt_line("DTSTART", self.tz, self.dtstart),
-            f"DURATION:{_fmt_duration(self.duration)}",
+            zoned_line("DTSTART", self.tz, self.dtstart),
+            f"DURATION:{format_duration(self.duration)}",
             f"RRULE:{plan.canonical}",
         ]
-        lines += [_dt_line("EXDATE", self.tz, d) for d in sorted(self.exdates)]
-        lines += [_dt_line("RDATE", self.tz, d) for d in sorted(self.rdates)]
+        lines += [zoned_line("EXDATE", self.tz, d) for d in sorted(self.exdates)]
+        lines += [zoned_line("RDATE", self.tz, d) for d in sorted(self.rdates)]
         return lines
 
 
@@ -948,7 +785,13 @@ class _RRulePlan:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _rrule_plan(rule: RRuleRule) -> _RRulePlan:
     zone = resolve_zone(rule.tz)
-    canonical, parts = _canonical_rrule(rule.rrule, rule.tz)
+    # The grammar knows no zones: a local UNTIL is read as every wall-clock field of a rule is.
+    canonical, parts = canonical_rrule(
+        rule.rrule,
+        max_count=MAX_COUNT,
+        max_interval=MAX_INTERVAL,
+        local_until=lambda wall: _wall_instant(wall, "rrule", rule.tz),
+    )
     aware = localize(rule.dtstart, zone)
     if "UNTIL" in parts and wall_clock_to_utc(rule.dtstart, zone) > datetime.strptime(
         parts["UNTIL"], "%Y%m%dT%H%M%SZ"

@@ -60,8 +60,6 @@ _ZERO = timedelta(0)
 ASKS_PER_STATEMENT = 100
 """How many availabilities :func:`open_slots_of` reads commitments for in one statement: each
 is three SELECTs of one compound statement, and SQLite takes at most 500 of those."""
-_KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
-_MAX_DAY_MINUTES = int(MAX_LENGTH.total_seconds()) // 60
 
 
 # --- publishing -------------------------------------------------------------------------------
@@ -118,78 +116,81 @@ def set_availability(
         NotPermitted: ``availability`` belongs to another teacher, or ``teacher`` does not
             teach ``course``.
     """
-    zone = inputs.zone(timezone)
-    if kind not in _KINDS:
-        raise InvalidRule(f"kind must be 'weekly' or 'one_time', not {kind!r}", field="kind")
-    if not isinstance(start_date, date) or isinstance(start_date, datetime):
-        raise InvalidRule(f"start_date must be a date, not {start_date!r}", field="start_date")
-    if end_date is not None:
-        if not isinstance(end_date, date) or isinstance(end_date, datetime):
-            raise InvalidRule(f"end_date must be a date, not {end_date!r}", field="end_date")
-        if end_date < start_date:
-            raise InvalidRule(
-                f"end_date ({end_date}) is before start_date ({start_date})", field="end_date"
-            )
-    start_time = inputs.wall_time(start_time, "start_time")
-    end_time = inputs.wall_time(end_time, "end_time")
-    minutes = {
-        "slot_minutes": slot_minutes,
-        "buffer_before_minutes": buffer_before_minutes,
-        "buffer_after_minutes": buffer_after_minutes,
-    }
-    for name, value in minutes.items():
-        # A lesson and a buffer last at most MAX_LENGTH: conflict checks read that far only.
-        low, high = (1 if name == "slot_minutes" else 0), _MAX_DAY_MINUTES
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidRule(
-                f"{name} must be a whole number from {low} to {high}, not {value!r}",
-                field=name,
-            )
-    weekly = kind == AvailabilityKind.WEEKLY.value
-    days = sorted(_weekdays(weekdays)) if weekly else []
-    excluded = sorted({_date(d, "excluded_dates") for d in excluded_dates}) if weekly else []
-    adapter = get_adapter()
-    if course is not None:
-        # Slots of a course that takes no 1:1s would be listed, yet every request refused.
-        adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
-        if not teaches(teacher, course):
-            raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
-
+    fields = inputs.availability_fields(
+        timezone=timezone,
+        kind=kind,
+        start_date=start_date,
+        end_date=end_date,
+        start_time=start_time,
+        end_time=end_time,
+        weekdays=weekdays,
+        excluded_dates=excluded_dates,
+        slot_minutes=slot_minutes,
+        buffer_before_minutes=buffer_before_minutes,
+        buffer_after_minutes=buffer_after_minutes,
+        is_active=is_active,
+    )
+    _require_may_offer(teacher, course)
     with transaction.atomic():
         lock_users(teacher)
-        if availability is None:
-            row = TeacherAvailability(teacher=teacher)
-        else:
-            if availability.pk is None:
-                raise InvalidRule("availability has not been saved yet", field="availability")
-            row = TeacherAvailability.objects.select_for_update().get(pk=availability.pk)
-            if row.teacher_id != getattr(teacher, "pk", None):
-                raise NotPermitted("this availability belongs to another teacher", actor="teacher")
-        row.course = course
-        row.timezone = zone
-        row.kind = kind
-        row.start_date = start_date
-        row.end_date = end_date
-        row.start_time = start_time
-        row.end_time = end_time
-        row.weekdays = days
-        row.excluded_dates = [d.isoformat() for d in excluded]
-        row.slot_minutes = slot_minutes
-        row.buffer_before_minutes = buffer_before_minutes
-        row.buffer_after_minutes = buffer_after_minutes
-        row.is_active = bool(is_active)
+        row = _row_to_write(teacher, availability)
+        _fill(row, course, fields)
         # Core decides whether the row describes a rule at all: build it before writing.
-        rule = row.rule()
-        spec = row.slot_spec()
-        if spec.length > rule.duration:
-            raise InvalidRule(
-                f"a {slot_minutes}-minute slot does not fit in the {rule.duration} window",
-                field="slot_minutes",
-            )
+        _require_slot_fits(row)
         row.save()
     if availability is not None and availability is not row:
         _copy_fields(row, availability)
     return row
+
+
+def _require_may_offer(teacher: Any, course: Any) -> None:
+    """Refuse a course that takes no 1:1s or that ``teacher`` does not teach (``None``: any)."""
+    adapter = get_adapter()
+    if course is None:
+        return
+    # Slots of a course that takes no 1:1s would be listed, yet every request refused.
+    adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
+    if not teaches(teacher, course):
+        raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
+
+
+def _row_to_write(teacher: Any, availability: TeacherAvailability | None) -> TeacherAvailability:
+    """A new row, or ``availability`` read afresh and locked (the caller holds the teacher)."""
+    if availability is None:
+        return TeacherAvailability(teacher=teacher)
+    if availability.pk is None:
+        raise InvalidRule("availability has not been saved yet", field="availability")
+    row = TeacherAvailability.objects.select_for_update().get(pk=availability.pk)
+    if row.teacher_id != getattr(teacher, "pk", None):
+        raise NotPermitted("this availability belongs to another teacher", actor="teacher")
+    return row
+
+
+def _fill(row: TeacherAvailability, course: Any, fields: inputs.AvailabilityFields) -> None:
+    row.course = course
+    row.timezone = fields.timezone
+    row.kind = fields.kind
+    row.start_date = fields.start_date
+    row.end_date = fields.end_date
+    row.start_time = fields.start_time
+    row.end_time = fields.end_time
+    row.weekdays = fields.weekdays
+    row.excluded_dates = [d.isoformat() for d in fields.excluded_dates]
+    row.slot_minutes = fields.slot_minutes
+    row.buffer_before_minutes = fields.buffer_before_minutes
+    row.buffer_after_minutes = fields.buffer_after_minutes
+    row.is_active = fields.is_active
+
+
+def _require_slot_fits(row: TeacherAvailability) -> None:
+    """The core builds the row's rule and slot spec (or refuses to); one slot must fit."""
+    rule = row.rule()
+    spec = row.slot_spec()
+    if spec.length > rule.duration:
+        raise InvalidRule(
+            f"a {row.slot_minutes}-minute slot does not fit in the {rule.duration} window",
+            field="slot_minutes",
+        )
 
 
 @use_case
@@ -537,29 +538,6 @@ def _minutes(value: int) -> timedelta:
 def _lesson_pk(c: Commitment) -> int | None:
     kind, pk = c.ref if isinstance(c.ref, tuple) else (None, None)
     return pk if kind == "one_on_one" else None
-
-
-def _weekdays(values: Iterable[Any]) -> set[int]:
-    if isinstance(values, (str, bytes)):
-        raise InvalidRule("weekdays must be a collection of numbers 0-6", field="weekdays")
-    out: set[int] = set()
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 6:
-            raise InvalidRule(
-                f"weekdays must be whole numbers 0 (Monday) to 6 (Sunday), got {v!r}",
-                field="weekdays",
-            )
-        out.add(v)
-    return out
-
-
-def _date(value: Any, field: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError as exc:
-            raise InvalidRule(f"{field} must hold dates, not {value!r}", field=field) from exc
-    return value
 
 
 def _copy_fields(source: Any, target: Any) -> None:

@@ -1,20 +1,25 @@
 """Checks for the values callers hand to the services that only the schema can judge.
 
 Core validates meaning (a link is ``https://``, a capacity is positive). What a column can hold
-(a title's length, an integer's range) and what a stored zone needs (an IANA name to write) are
-known only here; without these checks a bad value is a raw ``DataError`` on PostgreSQL and is
-stored silently on SQLite. Each refusal is an
+(a title's length, an integer's range), what a stored zone needs (an IANA name to write) and what
+shape a service takes its arguments in (a date, weekday numbers, whole minutes) are known only
+here; without these checks a bad value is a raw ``DataError`` on PostgreSQL and is stored
+silently on SQLite. Each function returns the typed value to store; each refusal is an
 :class:`~fluentory_bookings.core.errors.InvalidInput` naming the field, raised before any write.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, time, tzinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
 
+from fluentory_bookings.contrib.django.choices import AvailabilityKind
+from fluentory_bookings.contrib.django.services.schedule import MAX_LENGTH
 from fluentory_bookings.core.errors import (
     InvalidInput,
     InvalidMeetingLink,
@@ -26,10 +31,26 @@ from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.seats import validate_total_seats
 from fluentory_bookings.core.zones import resolve_zone
 
-__all__ = ["MAX_SEATS", "meeting_link", "seats", "text", "wall_time", "zone"]
+__all__ = [
+    "MAX_SEATS",
+    "AvailabilityFields",
+    "availability_fields",
+    "local_date",
+    "local_dates",
+    "meeting_link",
+    "minutes",
+    "seats",
+    "text",
+    "wall_time",
+    "weekday_numbers",
+    "zone",
+]
 
 MAX_SEATS = 2_147_483_647
 """The largest ``total_seats``: what a ``PositiveIntegerField`` holds on every database."""
+
+_KINDS = {AvailabilityKind.WEEKLY.value, AvailabilityKind.ONE_TIME.value}
+_MAX_DAY_MINUTES = int(MAX_LENGTH.total_seconds()) // 60
 
 
 def text(value: object, model: type[models.Model], field: str, *, required: bool = False) -> str:
@@ -99,3 +120,125 @@ def wall_time(value: Any, field: str) -> time:
             field=field,
         )
     return value
+
+
+def local_date(value: Any, field: str) -> date:
+    """A ``datetime.date``, not a ``datetime``: a day of the calendar in the rule's zone."""
+    # datetime is a subclass of date; one here would lose its time of day without a word.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidRule(f"{field} must be a date, not {value!r}", field=field)
+    return value
+
+
+def minutes(value: Any, field: str, *, least: int, most: int) -> int:
+    """A whole number of minutes from ``least`` to ``most`` (``True`` is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise InvalidRule(
+            f"{field} must be a whole number from {least} to {most}, not {value!r}",
+            field=field,
+        )
+    return value
+
+
+def weekday_numbers(values: Iterable[Any]) -> list[int]:
+    """The weekday numbers (0 = Monday ... 6 = Sunday), sorted, each once."""
+    if isinstance(values, (str, bytes)):
+        raise InvalidRule("weekdays must be a collection of numbers 0-6", field="weekdays")
+    out: set[int] = set()
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 6:
+            raise InvalidRule(
+                f"weekdays must be whole numbers 0 (Monday) to 6 (Sunday), got {v!r}",
+                field="weekdays",
+            )
+        out.add(v)
+    return sorted(out)
+
+
+def local_dates(values: Iterable[Any], field: str) -> list[date]:
+    """The dates of ``values`` (``date`` objects or ISO strings), sorted, each once."""
+    return sorted({_date(v, field) for v in values})
+
+
+def _date(value: Any, field: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise InvalidRule(f"{field} must hold dates, not {value!r}", field=field) from exc
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityFields:
+    """The fields of a teacher's availability, each checked and in the type its column takes."""
+
+    timezone: ZoneInfo
+    kind: str
+    start_date: date
+    end_date: date | None
+    start_time: time
+    end_time: time
+    weekdays: list[int]  # empty for a one-time availability
+    excluded_dates: list[date]  # empty for a one-time availability
+    slot_minutes: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    is_active: bool
+
+
+def availability_fields(
+    *,
+    timezone: object,
+    kind: Any,
+    start_date: Any,
+    end_date: Any,
+    start_time: Any,
+    end_time: Any,
+    weekdays: Iterable[Any],
+    excluded_dates: Iterable[Any],
+    slot_minutes: Any,
+    buffer_before_minutes: Any,
+    buffer_after_minutes: Any,
+    is_active: object,
+) -> AvailabilityFields:
+    """Check the arguments of ``set_availability`` in a fixed order: the first wrong one raises.
+
+    Whether they make a rule with an instance, and whether a slot fits in its window, is the
+    core's to say once the row is built; this only makes sure the core is asked about values
+    of the right kind.
+
+    Raises:
+        InvalidTimezone: ``timezone`` is not an IANA zone with a name (``field="timezone"``).
+        InvalidRule: any other field is of the wrong type or out of range; ``field`` names it.
+    """
+    tz = zone(timezone)
+    if kind not in _KINDS:
+        raise InvalidRule(f"kind must be 'weekly' or 'one_time', not {kind!r}", field="kind")
+    first = local_date(start_date, "start_date")
+    last = None if end_date is None else local_date(end_date, "end_date")
+    if last is not None and last < first:
+        raise InvalidRule(f"end_date ({last}) is before start_date ({first})", field="end_date")
+    start = wall_time(start_time, "start_time")
+    end = wall_time(end_time, "end_time")
+    # A lesson and a buffer last at most MAX_LENGTH: conflict checks read that far only.
+    most = _MAX_DAY_MINUTES
+    slot = minutes(slot_minutes, "slot_minutes", least=1, most=most)
+    before = minutes(buffer_before_minutes, "buffer_before_minutes", least=0, most=most)
+    after = minutes(buffer_after_minutes, "buffer_after_minutes", least=0, most=most)
+    # A one-time availability has no weekdays or exclusions; whatever was passed is ignored.
+    weekly = kind == AvailabilityKind.WEEKLY.value
+    return AvailabilityFields(
+        timezone=tz,
+        kind=kind,
+        start_date=first,
+        end_date=last,
+        start_time=start,
+        end_time=end,
+        weekdays=weekday_numbers(weekdays) if weekly else [],
+        excluded_dates=local_dates(excluded_dates, "excluded_dates") if weekly else [],
+        slot_minutes=slot,
+        buffer_before_minutes=before,
+        buffer_after_minutes=after,
+        is_active=bool(is_active),
+    )
