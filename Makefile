@@ -11,6 +11,7 @@ lint:
 	@bash scripts/bootstrap.sh
 	.venv/bin/ruff check src tests example_project bench docs
 	.venv/bin/ruff format --check src tests example_project bench docs
+	.venv/bin/lint-imports  # the layer map's contracts (pyproject: [tool.importlinter])
 
 typecheck:
 	@bash scripts/bootstrap.sh
@@ -35,4 +36,4 @@ ci:
 	@bash .ci/run
 
 clean:
-	rm -rf .venv .tox docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .venv .tox docs/_build .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
