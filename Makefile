@@ -25,6 +25,7 @@ openapi:
 	@bash scripts/openapi.sh
 
 tox:
+	@bash scripts/provision.sh test-fast
 	@bash scripts/bootstrap.sh
 	@. scripts/python.sh && .venv/bin/tox run-parallel -p 2 --parallel-no-spinner
 

@@ -4,8 +4,8 @@
 # Chromium. Extra args go to every pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/provision.sh test  # PostgreSQL, Chromium, gettext, Node.js, libical: what is missing
 bash scripts/bootstrap.sh
-bash scripts/gettext.sh  # the translation tests compile and extract catalogs
 # ical.js and libical, the independent parsers the calendar interop tests read our feeds with.
 interop=$(bash scripts/interop.sh)
 while IFS= read -r line; do export "$line"; done <<< "$interop"
