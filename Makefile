@@ -1,11 +1,15 @@
 # Every target bootstraps .venv from the project's own files first.
-.PHONY: demo test lint typecheck docs openapi tox bench ci clean
+.PHONY: demo test test-fast lint typecheck docs openapi tox bench ci clean
 
 demo:
 	@bash scripts/demo.sh
 
 test:
 	@bash scripts/test.sh
+
+# The edit-test loop: core, docs and the Django app on SQLite; no PostgreSQL, browser or fuzz.
+test-fast:
+	@bash scripts/test.sh --fast
 
 lint:
 	@bash scripts/bootstrap.sh
@@ -26,6 +30,7 @@ openapi:
 	@bash scripts/openapi.sh
 
 tox:
+	@bash scripts/provision.sh test-fast
 	@bash scripts/bootstrap.sh
 	@. scripts/python.sh && .venv/bin/tox run-parallel -p 2 --parallel-no-spinner
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of Debian's Chromium for the browser tests (Playwright launches it by path:
-# its own browser download needs a network the CI machine does not have). Installs the
-# `chromium` package with apt-get when it is missing and we are root, as scripts/pg.sh does.
+# its own browser download needs a network the CI machine does not have). The `chromium`
+# package is installed by scripts/provision.sh.
 set -euo pipefail
 
 find_chromium() {
@@ -12,9 +12,7 @@ find_chromium() {
   return 1
 }
 
-if ! find_chromium; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
-  find_chromium || { echo "Chromium not found (install Debian's chromium package)" >&2; exit 1; }
-fi
+find_chromium || {
+  echo "Chromium not found: run scripts/provision.sh test as root, install Debian's chromium package, or set FLUENTORY_CHROMIUM" >&2
+  exit 1
+}

@@ -2,6 +2,7 @@
 # The demo: the core walkthrough, then the example LMS on SQLite, seeded, on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/provision.sh demo  # Python with venv: the demo runs on SQLite, catalogs come compiled
 bash scripts/bootstrap.sh
 .venv/bin/python example_project/core_walkthrough.py
 cd example_project

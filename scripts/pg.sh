@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server for the tests: `scripts/pg.sh start DIR` prints `PORT`,
 # `scripts/pg.sh stop DIR` removes it. Runs the cluster as the `postgres` user when we are root
 # (initdb refuses root), on 127.0.0.1 only, with durability off because nothing here must survive.
+# The server binaries are Debian's `postgresql` package, which scripts/provision.sh installs.
 set -euo pipefail
 cmd=${1:?start|stop}
 dir=${2:?directory}
@@ -9,11 +10,7 @@ dir=${2:?directory}
 pgbin() {
   local b
   b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  if [ -z "$b" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  fi
-  [ -n "$b" ] || { echo "PostgreSQL server binaries not found (install the postgresql package)" >&2; exit 1; }
+  [ -n "$b" ] || { echo "PostgreSQL server binaries not found: run scripts/provision.sh bench (or test) as root, or install the postgresql package" >&2; exit 1; }
   echo "$b"
 }
 

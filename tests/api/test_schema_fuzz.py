@@ -40,6 +40,9 @@ from fluentory_bookings.contrib.django.models import (
 )
 from tests.django.when import at, day
 
+# Slow (generated requests by the hundred): scripts/test.sh runs it once, on PostgreSQL.
+pytestmark = pytest.mark.fuzz
+
 SCHEMA = schemathesis.openapi.from_path(
     Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.yaml"
 )
