@@ -56,3 +56,34 @@ def test_no_junk_body_makes_a_5xx_or_writes_anything(
             assert 400 <= response.status_code < 500, (method, url, body, response.content)
             assert response.json()["code"], (method, url, body)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "sessions/",
+        "sessions/{session}/",
+        "bookings/group/",
+        "bookings/group/{seat}/",
+        "bookings/one-on-one/",
+        "availability/",
+        "availability/{availability}/",
+        "slots/",
+        "calendar-feeds/",
+    ],
+)
+def test_options_describes_the_endpoint_and_writes_nothing(
+    path, client_for, teacher, student, make_course, session_in, availability
+):
+    course = make_course("group_session", teacher=teacher, students=[student])
+    session = session_in(course)
+    seat = services.book_group_session(session, student)
+    url = API + path.format(session=session.pk, seat=seat.pk, availability=availability.pk)
+    before = snapshot()
+    for user in (teacher, student):
+        response = client_for(user).options(url)
+        assert response.status_code == 200, (user, response.content)
+        assert response.json()["name"]
+        assert "actions" not in response.json()
+    assert client_for(None).options(url).status_code in (401, 403)
+    assert snapshot() == before

@@ -31,6 +31,7 @@ from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.browsable import formless
 from fluentory_bookings.contrib.django.api.errors import api_exception_handler
 from fluentory_bookings.contrib.django.api.idempotency import IdempotentPostMixin
+from fluentory_bookings.contrib.django.api.metadata import ApiMetadata
 from fluentory_bookings.contrib.django.api.pagination import CursorPages
 from fluentory_bookings.contrib.django.api.permissions import (
     Authenticated,
@@ -94,6 +95,7 @@ class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     ``Idempotency-Key`` on every POST."""
 
     schema = ApiSchema()
+    metadata_class = ApiMetadata
     permission_classes = [Authenticated]
     content_negotiation_class = Negotiation
     pagination_class = CursorPages
