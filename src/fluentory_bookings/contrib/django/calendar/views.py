@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseNotFound,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
@@ -85,13 +92,31 @@ def _private(response: HttpResponse) -> None:
 # --- the feed -----------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "HEAD"])
+def _unlogged(response: HttpResponse) -> HttpResponse:
+    # Django logs every 4xx with the request's path (logger django.request, WARNING), and a feed's
+    # path is its secret: marked as logged already, the response is not logged again.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+# Never writes; and a refused CSRF check would log the path, which is the secret.
+@csrf_exempt
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """A user's private feed: their bookings (``student``) or their teaching (``teacher``)."""
+    """A user's private feed: their bookings (``student``) or their teaching (``teacher``).
+
+    No request to it logs its URL: a method other than GET or HEAD is a 405, an unknown or
+    revoked token (or a deactivated user's) a 404, both unlogged.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return _unlogged(HttpResponseNotAllowed(["GET", "HEAD"]))
     found = feed_user(token)
     if found is None:
-        raise Http404
+        return _unlogged(HttpResponseNotFound())
     user, kind = found
+    # Preconditions for writes (If-Match, If-Unmodified-Since) mean nothing to a read-only feed,
+    # and Django logs the path of the 412 they can give.
+    for header in ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE"):
+        request.META.pop(header, None)
     now = get_adapter().now()
     # Validators first, rows second: a change committed in between gives newer rows under an
     # older ETag, which costs the app one more download later, never a stale copy kept.
