@@ -524,6 +524,26 @@ def test_the_availability_page_costs_the_same_queries_for_1_rule_as_for_12(
     assert count() == one
 
 
+def test_a_rule_of_one_minute_slots_all_day_keeps_the_page_up(as_teacher, teacher, one_course):
+    """A preview looks a bounded range ahead: no rule a teacher saved can make the page fail
+    (a 1-minute rule over the listing's 90 days is over the core's slot bound)."""
+    for start, end in ((time(0), time(23, 59)), (time(0, 30), time(23, 30))):
+        set_availability(
+            teacher,
+            course=one_course,
+            timezone="UTC",
+            kind="weekly",
+            start_date=day(1),
+            start_time=start,
+            end_time=end,
+            weekdays=range(7),
+            slot_minutes=1,
+        )
+    page = as_teacher.get(url("teacher_availability"))
+    assert page.status_code == 200
+    assert [len(item["slots"]) for item in page.context["items"]] == [5, 5]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

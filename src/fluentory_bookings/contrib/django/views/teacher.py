@@ -58,6 +58,10 @@ from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 _T = "fluentory_bookings/teacher/"
 PREVIEW_SLOTS = 5
 """How many of an availability's next open slots the editor previews."""
+PREVIEW_RANGE = timedelta(days=28)
+"""How far ahead the previews look. It bounds the work by construction: even a rule of 1-minute
+slots all day has about 43,000 slots in it (with a day's window on each side), under the core's
+``MAX_OPEN_SLOTS``, so no rule a teacher saved can make the page fail."""
 RECENT = timedelta(days=14)
 """How far back the schedule lists sessions that have ended, for marking attendance."""
 PAGE_SIZE = 50
@@ -301,6 +305,11 @@ def _save_availability(
     return True
 
 
+def _previews(rows: list[TeacherAvailability]) -> list[list[Any]]:
+    now = get_adapter().now()
+    return services.open_slots_of(rows, start=now, end=now + PREVIEW_RANGE)
+
+
 @login_required
 def teacher_availability(request: HttpRequest) -> HttpResponse:
     """The teacher's availabilities, each with a preview of its next open slots, and a form."""
@@ -314,7 +323,7 @@ def teacher_availability(request: HttpRequest) -> HttpResponse:
     )
     items = [
         {"availability": av, "slots": slots[:PREVIEW_SLOTS]}
-        for av, slots in zip(rows, services.open_slots_of(rows), strict=True)
+        for av, slots in zip(rows, _previews(rows), strict=True)
     ]
     courses = _courses(request)
     response = _page(
