@@ -317,3 +317,19 @@ def test_a_request_past_its_deadline_shows_and_filters_as_expired(
     assert [b["id"] for b in c.get(URL + "?status=expired").json()["results"]] == [lesson.pk]
     assert c.get(URL + "?status=confirmed").json()["results"] == []
     refused(c.get(URL + "?status=lost"), 400, "invalid_input", "status")
+
+
+@pytest.mark.parametrize(
+    "link",
+    ['https://meet.example.com/x"><script>', "https://meet.example.com/x\u200by"],
+)
+def test_a_link_with_markup_or_invisible_characters_is_refused(
+    client_for, teacher, student, availability, link
+):
+    (lesson,) = services.request_one_on_one(availability, student, at(day(3), 10))
+    before = snapshot()
+    response = client_for(teacher).post(
+        URL + f"{lesson.pk}/meeting-link/", {"meeting_link": link}, format="json"
+    )
+    refused(response, 400, "invalid_meeting_link", "meeting_link")
+    assert snapshot() == before

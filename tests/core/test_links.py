@@ -40,6 +40,20 @@ def test_lookalike_host_is_not_zoom():
         "https://zoom.us/ j",
         "ftp://files.example.org",
         None,
+        'https://zoom.us/j/1"onmouseover="x',
+        "https://zoom.us/j/<script>",
+        "https://zoom.us/j/1>",
+        "https://zoom.us/j/{1}",
+        "https://zoom.us/j/1|2",
+        "https://zoom.us/j/1\\2",
+        "https://zoom.us/j/1`",
+        "https://zoom.us/j/1\u200b",  # zero-width space
+        "https://zoom.us/j/1\u202egnp.exe",  # right-to-left override
+        "https://zoom.us/j/1\u00ad",  # soft hyphen
+        "https://zoom.us/j/1\x7f",  # DEL
+        "https://zoom.us/j/1\x85x",  # a C1 control, inside
+        "https://zoom.us/j/1\u3000x",  # ideographic space, inside
+        "https://zoom.us/j/1\ue000",  # private use
     ],
 )
 def test_unsafe_or_malformed_links_are_refused(url):
@@ -47,3 +61,15 @@ def test_unsafe_or_malformed_links_are_refused(url):
         validate_meeting_link(url)
     assert isinstance(info.value, BookingError)
     assert info.value.code == "invalid_meeting_link"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://zoom.us/j/1?pwd=a%20b&x=[y]",
+        "https://münchen.example/räume/1",
+        "https://x.example/~a",
+    ],
+)
+def test_readable_non_ascii_and_escaped_links_stay_accepted(url):
+    assert validate_meeting_link(url) == url

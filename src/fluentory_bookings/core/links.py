@@ -7,6 +7,7 @@ once, for every entry point.
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -29,15 +30,17 @@ def validate_meeting_link(url: object) -> str:
 
     Raises:
         InvalidMeetingLink: any other scheme, no host, credentials, a port outside 1..65535,
-            whitespace or control characters inside.
+            whitespace, control or invisible characters inside, or a character RFC 3986 never
+            allows unescaped in a URL (``"<>\\^`{|}``).
     """
     if not isinstance(url, str):
         raise InvalidMeetingLink(url)
     url = url.strip()
     if not url:
         return ""
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise InvalidMeetingLink(url)
+    bad = next((ch for ch in url if _unsafe(ch)), None)
+    if bad is not None:
+        raise InvalidMeetingLink(url, reason=f"character U+{ord(bad):04X}")
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -50,6 +53,18 @@ def validate_meeting_link(url: object) -> str:
     if parts.scheme.lower() != "https" or not host or parts.username or parts.password:
         raise InvalidMeetingLink(url)
     return url
+
+
+# Never unescaped in a URL (RFC 3986): quotes and angle brackets would end the link in HTML and
+# in a calendar's URL line where an app renders it.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+# Invisible or unassigned code points (control, format such as U+200B or U+202E, private use,
+# surrogates, unassigned): a link a person cannot read is not one they can check.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+
+
+def _unsafe(ch: str) -> bool:
+    return ch.isspace() or ch in _NOT_IN_URLS or unicodedata.category(ch) in _INVISIBLE
 
 
 def meeting_provider(url: str) -> MeetingProvider:
