@@ -87,6 +87,7 @@ SESSION_CASES = [
     ({"title": None}, InvalidInput, "title"),
     ({"title": "   "}, InvalidInput, "title"),
     ({"description": None}, InvalidInput, "description"),
+    ({"description": "d" * 5001}, InvalidInput, "description"),
     ({"meeting_link": LONG_LINK}, InvalidMeetingLink, "meeting_link"),
     ({"total_seats": 10**12}, LimitExceeded, "total_seats"),
     ({"total_seats": 2**31}, LimitExceeded, "total_seats"),
@@ -103,10 +104,11 @@ def test_create_session_refuses_what_cannot_be_stored(new_session, changes, erro
     assert rows() == (0, 0, 0)
 
 
-def test_the_largest_storable_capacity_and_title_are_accepted(new_session):
-    session = new_session(title="t" * 200, total_seats=2**31 - 1)
+def test_the_largest_storable_capacity_title_and_description_are_accepted(new_session):
+    session = new_session(title="t" * 200, total_seats=2**31 - 1, description="d" * 5000)
     session.refresh_from_db()
     assert (len(session.title), session.total_seats) == (200, 2**31 - 1)
+    assert len(session.description) == 5000
 
 
 def test_a_named_zoneinfo_is_accepted(new_session):

@@ -11,6 +11,7 @@ from timezone_field import TimeZoneFormField
 
 from django import forms
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
+from fluentory_bookings.contrib.django.models.sessions import DESCRIPTION_MAX_LENGTH
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
 from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed
 from fluentory_bookings.core.zones import localize
@@ -76,7 +77,12 @@ class SessionForm(_Timed):
 
     course = forms.ModelChoiceField(queryset=None, label=_("Course"))  # type: ignore[arg-type]
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
     total_seats = forms.IntegerField(label=_("Seats"), min_value=1, initial=10)
     enable_waitlist = forms.BooleanField(label=_("Waitlist when full"), required=False)
     meeting_link = forms.CharField(
@@ -120,7 +126,12 @@ class SessionEditForm(_Timed):
     """The changeable fields of a session (its course and teacher stay)."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
     total_seats = forms.IntegerField(label=_("Seats"), min_value=1)
     enable_waitlist = forms.BooleanField(label=_("Waitlist when full"), required=False)
     meeting_link = forms.CharField(

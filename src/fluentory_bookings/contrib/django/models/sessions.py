@@ -27,6 +27,9 @@ from fluentory_bookings.core.seats import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+DESCRIPTION_MAX_LENGTH = 5000
+"""Characters a session's description may hold."""
+
 ACTIVE_SEAT_VALUES = sorted(s.value for s in ACTIVE_SEAT_STATUSES)
 SEAT_HOLDING_VALUES = sorted(s.value for s in SEAT_HOLDING_STATUSES)
 LIVE_SESSION_VALUES = [SessionStatus.SCHEDULED.value, SessionStatus.BOOKING_CLOSED.value]
@@ -54,7 +57,9 @@ class LiveClassSession(TimeStampedModel):
         db_index=False,  # fb_session_teacher_start leads with it
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    # Bounded: a description travels in every booked student's feed and every row of the
+    # API's session list, so one huge text would be paid for many times over.
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     timezone = TimeZoneField(_("time zone"), default="UTC", use_pytz=False)
