@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fluentory_bookings', '0009_session_calendar_modified'),
+        ("fluentory_bookings", "0009_session_calendar_modified"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='liveclasssession',
-            name='description',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='description'),
+            model_name="liveclasssession",
+            name="description",
+            field=models.TextField(blank=True, max_length=5000, verbose_name="description"),
         ),
     ]
