@@ -29,7 +29,7 @@ def message_key(exc: BookingError) -> str:
 def default_message(exc: BookingError) -> str:
     """The shipped sentence for ``exc``, translated into the active language."""
     table = messages()
-    return table.get(message_key(exc)) or table.get(exc.code) or _("This could not be done.")
+    return table.get(message_key(exc)) or table.get(exc.code) or table["booking_error"]
 
 
 def error_message(exc: BookingError) -> str:

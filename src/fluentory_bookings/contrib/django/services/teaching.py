@@ -17,6 +17,7 @@ Nothing here is cached between requests: a link may change at any time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -80,36 +81,29 @@ def lessons_taught_by(user: Any) -> QuerySet[OneOnOneBooking]:
     return OneOnOneBooking.objects.filter(teacher_id=user.pk, course__in=courses.values("pk"))
 
 
-def _staff(user: Any) -> bool:
-    return _signed_in(user) and bool(get_adapter().is_staff(user))
-
-
 def seat_role(user: Any, session: LiveClassSession, *, student_id: Any = None) -> Actor | None:
     """The role ``user`` plays towards a session (or a seat of ``student_id`` in it).
 
     The seat's student acts as the student; a teacher of the course as the teacher; staff as
     staff; anyone else is a stranger (``None``).
     """
-    if user is None or getattr(user, "pk", None) is None:
-        return None
-    if student_id is not None and user.pk == student_id:
-        return Actor.STUDENT
-    if teaches_session(user, session):
-        return Actor.TEACHER
-    if _staff(user):
-        return Actor.STAFF
-    return None
+    return _role(user, student_id, lambda: teaches_session(user, session))
 
 
 def lesson_role(user: Any, lesson: OneOnOneBooking) -> Actor | None:
     """The role ``user`` plays towards a 1:1 lesson: its student, its teacher (while they teach
     the course), staff, or a stranger (``None``)."""
-    if user is None or getattr(user, "pk", None) is None:
+    return _role(user, lesson.student_id, lambda: teaches_lesson(user, lesson))
+
+
+def _role(user: Any, student_id: Any, teaches_it: Callable[[], bool]) -> Actor | None:
+    # The cheap comparison first: a student acting on their own booking costs no query.
+    if not _signed_in(user) or getattr(user, "pk", None) is None:
         return None
-    if user.pk == lesson.student_id:
+    if student_id is not None and user.pk == student_id:
         return Actor.STUDENT
-    if teaches_lesson(user, lesson):
+    if teaches_it():
         return Actor.TEACHER
-    if _staff(user):
+    if get_adapter().is_staff(user):
         return Actor.STAFF
     return None
