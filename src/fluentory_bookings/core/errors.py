@@ -380,6 +380,10 @@ class Rule(StrEnum):
     """Attendance or an outcome can be recorded only once the lesson has started."""
     SAME_COURSE = "same_course"
     """A booking moves only to a session of the same course."""
+    AVAILABILITY_LIMIT = "availability_limit"
+    """The teacher already publishes as many availabilities as one teacher may."""
+    PENDING_LIMIT = "pending_limit"
+    """The student already has as many requests waiting for this teacher as one may."""
 
     @property
     def concerns_caller(self) -> bool:

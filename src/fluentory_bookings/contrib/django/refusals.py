@@ -76,6 +76,13 @@ def messages() -> dict[str, str]:
         "policy_violation:reschedule_cutoff": _("It is too late to reschedule this."),
         "policy_violation:not_started": _("This can be recorded once it has started."),
         "policy_violation:same_course": _("A booking can only move to a session of its course."),
+        "policy_violation:availability_limit": _(
+            "You publish as many availabilities as you may: change or delete one instead."
+        ),
+        "policy_violation:pending_limit": _(
+            "You have as many requests waiting for this teacher as you may: wait for an answer "
+            "or cancel one."
+        ),
         # Input.
         "booking_error": _("This could not be done."),
         "invalid_input": _("Please check what you entered."),
