@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from fluentory_bookings.contrib.django import services
@@ -247,10 +248,12 @@ def test_slots_of_many_availabilities_are_read_in_batches_the_database_accepts(
 
 @pytest.mark.parametrize("change", ["no_longer_teaches", "course_takes_group_sessions"])
 def test_a_teacher_s_slots_leave_out_what_no_student_could_book(
-    client_for, student, availability, teacher, one_course, make_user, change
+    client_for, student, availability, teacher, one_course, make_course, change
 ):
     """As the course page: a slot is listed only where a course could book it. A rule for a
-    course its teacher left, or that no longer takes 1:1 lessons, only leads to a refusal."""
+    course its teacher left, or that no longer takes 1:1 lessons, only leads to a refusal; a
+    rule open to every course stays, since the teacher still teaches another 1:1 course."""
+    make_course("one_on_one", teacher=teacher)
     open_to_all = services.set_availability(
         teacher,
         timezone="UTC",
@@ -298,6 +301,7 @@ def test_slot_queries_are_bounded_and_checked(
     refused(client_for(student).get(API + "slots/" + query), status, code, field)
 
 
+@override_settings(FLUENTORY_BOOKINGS_MIN_SLOT_MINUTES=5)
 def test_more_open_slots_than_the_bound_is_a_typed_400(client_for, student, teacher, one_course):
     from fluentory_bookings.contrib.django.api.views import MAX_SLOTS
 

@@ -45,6 +45,13 @@ class BusyAdapter(LmsBookingAdapter):
 BUSY_ADAPTER = "tests.django.test_availability.BusyAdapter"
 
 
+@pytest.fixture(autouse=True)
+def teaches_one_on_one(make_course, teacher):
+    """``teacher`` teaches a 1:1 course, so availability without a course is theirs to publish
+    (``can_offer_one_on_one``); the tests here are about what they publish."""
+    return make_course("one_on_one", teacher=teacher)
+
+
 @pytest.fixture
 def one_on_one(make_course, teacher, student):
     return make_course("one_on_one", teacher=teacher, students=[student])

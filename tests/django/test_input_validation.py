@@ -63,6 +63,13 @@ def rows() -> tuple[int, int, int]:
     )
 
 
+@pytest.fixture(autouse=True)
+def teaches_one_on_one(make_course, teacher):
+    """``teacher`` teaches a 1:1 course, so availability without a course is theirs to publish
+    (``can_offer_one_on_one``); the tests here are about what they publish."""
+    return make_course("one_on_one", teacher=teacher)
+
+
 # --- group sessions -----------------------------------------------------------------------------
 
 

@@ -333,6 +333,7 @@ def test_postgres_exclusion_constraint_refuses_overlapping_active_bookings(
 
 @pytest.mark.parametrize("booking_type", ["group_session", "none"])
 def test_course_booking_type_must_allow_one_on_one(make_course, teacher, student, booking_type):
+    make_course("one_on_one", teacher=teacher)  # so that availability without a course is theirs
     course = make_course(booking_type, teacher=teacher, students=[student])
     av = publish(teacher)
     err = refused(request_one_on_one, av, student, at(day(3), 9), course=course)
@@ -387,9 +388,10 @@ def test_booking_inside_the_minimum_notice(teacher, student, course):
         start_date=day(-1),
         weekdays=range(7),
         start_time=time(0),
-        end_time=time(23, 59),
-        slot_minutes=1,
+        end_time=time(23, 45),
+        slot_minutes=15,
     )
+    # Inside the notice whether or not it is on the grid: the notice is checked first.
     soon = (timezone.now() + timedelta(minutes=30)).replace(second=0, microsecond=0)
     err = refused(request_one_on_one, av, student, soon, error=PolicyViolation)
     assert err.rule == "minimum_notice"

@@ -74,8 +74,9 @@ def test_a_request_reads_the_teacher_link_once_and_everyone_s_schedule_at_once(
     # Commitments of the student and of the teacher: one statement for both.
     assert len([s for s in sqls if "'one_on_one'" in s]) == 1
     # Availability (with its teacher and course), teacher link, enrolment, repeat check,
-    # commitments, insert.
-    assert len(sqls) == 6, sqls
+    # commitments, the student's requests waiting for this teacher (MAX_PENDING_PER_TEACHER),
+    # insert.
+    assert len(sqls) == 7, sqls
     assert not reading(sqls, "auth_user")
     assert not reading(sqls, "lms_course")
 

@@ -110,6 +110,7 @@ from fluentory_bookings.core.slots import (
     MAX_OPEN_SLOTS,
     MIN_SLOT_STEP,
     SlotSpec,
+    iter_open_slots,
     open_slots,
     slot_at,
 )
@@ -203,6 +204,7 @@ __all__ = [
     "is_ambiguous",
     "is_nonexistent",
     "is_pending_expired",
+    "iter_open_slots",
     "leave_waitlist",
     "localize",
     "meeting_provider",

@@ -12,7 +12,7 @@ stays evenly spaced in real time across a DST change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +27,14 @@ from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import Deadlines, bookable_starts, booking_refusal
 from fluentory_bookings.core.validate import require_aware, require_duration, require_items
 
-__all__ = ["MAX_OPEN_SLOTS", "MIN_SLOT_STEP", "SlotSpec", "open_slots", "slot_at"]
+__all__ = [
+    "MAX_OPEN_SLOTS",
+    "MIN_SLOT_STEP",
+    "SlotSpec",
+    "iter_open_slots",
+    "open_slots",
+    "slot_at",
+]
 
 MIN_SLOT_STEP = timedelta(minutes=1)
 """The finest slot grid and the shortest slot: nobody books a lesson by the second, and a finer
@@ -197,18 +204,68 @@ def open_slots(
         >>> [s.start.hour for s in slots]
         [9, 11]
     """
+    slots: list[Interval] = []
+    for slot in iter_open_slots(windows, busy, spec, now=now, deadlines=deadlines):
+        if len(slots) == MAX_OPEN_SLOTS:
+            raise LimitExceeded(
+                f"more than {MAX_OPEN_SLOTS} open slots: ask for a shorter span",
+                field="windows",
+                limit=MAX_OPEN_SLOTS,
+            )
+        slots.append(slot)
+    return slots
+
+
+def iter_open_slots(
+    windows: Iterable[Interval],
+    busy: Iterable[Interval],
+    spec: SlotSpec,
+    *,
+    now: datetime,
+    deadlines: Deadlines | None = None,
+    after: datetime | None = None,
+) -> Iterator[Interval]:
+    """:func:`open_slots`, one slot at a time and without its :data:`MAX_OPEN_SLOTS` bound.
+
+    Each slot is computed only when it is asked for, so a caller that needs the first ``n``
+    (a page of a picker, a listing with a bound) does work for ``n`` slots, however many the
+    windows hold. The arguments are checked at once, before the first slot.
+
+    Args:
+        after: Leave out slots that start before this instant (aware); the grid stays the
+            window's own, so the slots are the same as :func:`open_slots` lists from there on.
+
+    Raises:
+        InvalidInterval: ``now`` or ``after`` is naive or out of range.
+        InvalidInput: as :func:`open_slots`.
+
+    Example:
+        >>> from datetime import datetime, timedelta, UTC
+        >>> from itertools import islice
+        >>> at = lambda hour: datetime(2027, 1, 4, hour, tzinfo=UTC)
+        >>> spec = SlotSpec(length=timedelta(minutes=15))
+        >>> slots = iter_open_slots([Interval(at(9), at(17))], [], spec, now=at(0), after=at(10))
+        >>> [s.start.strftime("%H:%M") for s in islice(slots, 3)]
+        ['10:00', '10:15', '10:30']
+    """
     prep = _prepare(windows, busy, spec, now, deadlines)
+    earliest = prep.earliest
+    if after is not None:
+        earliest = max(earliest, require_aware(after, "after"))
+    return _sweep(prep, spec, earliest)
+
+
+def _sweep(prep: _Prepared, spec: SlotSpec, earliest: datetime) -> Iterator[Interval]:
     length, step = spec.length, spec.grid
     blocked = prep.blocked
     n_blocked = len(blocked)
-    slots: list[Interval] = []
     j = 0
     for window in prep.windows:
         base = window.start
         last_start = window.end - length
         if prep.latest is not None and prep.latest < last_start:
             last_start = prep.latest
-        k = _ceil_steps(prep.earliest - base, step)
+        k = _ceil_steps(earliest - base, step)
         start = base + k * step
         while start <= last_start:
             # Windows are disjoint and sorted, so starts only grow: a busy interval that ends
@@ -220,16 +277,9 @@ def open_slots(
                 # Taken: no start before this busy interval's end can be open, so jump there.
                 k = _ceil_steps(blocked[j].end - base, step)
             else:
-                if len(slots) == MAX_OPEN_SLOTS:
-                    raise LimitExceeded(
-                        f"more than {MAX_OPEN_SLOTS} open slots: ask for a shorter span",
-                        field="windows",
-                        limit=MAX_OPEN_SLOTS,
-                    )
-                slots.append(Interval.unchecked(start, end))
+                yield Interval.unchecked(start, end)
                 k += 1
             start = base + k * step
-    return slots
 
 
 def slot_at(

@@ -133,6 +133,18 @@ class DefaultBookingAdapter:
             return courses.filter(teacher=user)
         return courses.none()
 
+    def can_offer_one_on_one(self, user: AbstractBaseUser) -> bool:
+        """Whether ``user`` may publish availability open to every 1:1 course they teach
+        (``course`` left empty), and whether such availability is listed.
+
+        The default: they teach at least one course that takes 1:1 lessons, so every slot they
+        publish can be booked somewhere. A user who teaches nothing publishes nothing.
+        """
+        return any(
+            self.get_booking_type(course) == BookingType.ONE_ON_ONE
+            for course in self.get_taught_courses(user).iterator()
+        )
+
     def can_book(self, student: AbstractBaseUser, course: Model) -> bool:
         """Whether ``student`` may book ``course`` (enrolment). The default: any active user."""
         return bool(getattr(student, "is_active", False))

@@ -284,3 +284,21 @@ def check_reminders(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     return [
         checks.Error(f"{PREFIX}{problem}.", id="fluentory_bookings.E008") for problem in problems
     ]
+
+
+@checks.register(TAG)
+def check_quotas(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The quotas: a wrong one would refuse every availability or every request."""
+    problems = []
+    for name in ("MIN_SLOT_MINUTES", "MAX_AVAILABILITIES_PER_TEACHER", "MAX_PENDING_PER_TEACHER"):
+        value = getattr(app_settings, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(f"{name} must be a whole number or None, not {value!r}")
+        elif value is not None and value < 1:
+            problems.append(f"{name} must be at least 1 (or None for no limit), not {value!r}")
+    slot = app_settings.MIN_SLOT_MINUTES
+    if isinstance(slot, int) and not isinstance(slot, bool) and slot > 1440:
+        problems.append(f"MIN_SLOT_MINUTES must be at most 1440 (a day), not {slot!r}")
+    return [
+        checks.Error(f"{PREFIX}{problem}.", id="fluentory_bookings.E009") for problem in problems
+    ]

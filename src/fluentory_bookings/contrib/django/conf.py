@@ -24,6 +24,13 @@ DEFAULTS: dict[str, Any] = {
     "ADAPTER": "fluentory_bookings.contrib.django.adapter.DefaultBookingAdapter",
     # Whether 1:1 requests need the teacher's approval when neither course nor teacher says.
     "REQUIRE_APPROVAL_DEFAULT": False,
+    # Quotas a real site needs (None = no limit): the shortest lesson an availability may offer,
+    # in minutes (shorter slots only multiply listings); how many availabilities one teacher
+    # may publish; how many requests one student may have waiting for one teacher's answer (a
+    # weekly series counts as one request).
+    "MIN_SLOT_MINUTES": 15,
+    "MAX_AVAILABILITIES_PER_TEACHER": 50,
+    "MAX_PENDING_PER_TEACHER": 3,
     # Deadlines, as timedelta (None = no limit where allowed).
     "MINIMUM_NOTICE": timedelta(hours=1),
     "BOOKING_HORIZON": timedelta(days=90),

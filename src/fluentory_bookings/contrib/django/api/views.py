@@ -452,7 +452,11 @@ class SlotViewSet(ApiViewSet):
         )
         course = _named(get_course_model(), course_id, "course")
         offered = services.bookable_availabilities(course, teacher_id=teacher_id)
-        found = services.open_slots_of(offered, start=span.start, end=span.end, course=course)
+        # One past the bound is enough to know the answer is too long: nothing further is
+        # computed, however many slots the rules hold.
+        found = services.open_slots_of(
+            offered, start=span.start, end=span.end, course=course, limit=MAX_SLOTS + 1
+        )
         slots = [
             {
                 "availability": av.pk,

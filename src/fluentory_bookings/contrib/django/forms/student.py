@@ -130,6 +130,10 @@ class SlotFilterForm(forms.Form):
         error_messages={"invalid": _("Please enter a date as YYYY-MM-DD.")},
     )
 
+    # Where the previous page of a long week stopped: a start inside the week (the page's link
+    # carries it; people never type it).
+    after = InstantField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, teachers: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["teacher"]

@@ -12,6 +12,7 @@ from timezone_field import TimeZoneFormField
 from django import forms
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models.sessions import DESCRIPTION_MAX_LENGTH
+from fluentory_bookings.contrib.django.services.inputs import shortest_slot_minutes
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
 from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed
 from fluentory_bookings.core.zones import localize
@@ -238,6 +239,18 @@ class AvailabilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
         self.fields["timezone"].initial = zone
+        self.fields["slot_minutes"].widget.attrs["min"] = shortest_slot_minutes()
+
+    def clean_slot_minutes(self) -> int:
+        minutes: int = self.cleaned_data["slot_minutes"]
+        least = shortest_slot_minutes()
+        if minutes < least:
+            raise forms.ValidationError(
+                _("A lesson lasts at least %(minutes)s minutes."),
+                code="min_value",
+                params={"minutes": least},
+            )
+        return minutes
 
     @classmethod
     def initial_for(cls, availability: Any) -> dict[str, Any]:

@@ -10,9 +10,11 @@ only; nothing on the availability row is flipped, so declining or cancelling fre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import islice
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +23,7 @@ from django.utils.functional import SimpleLazyObject
 
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
+from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import TeacherAvailability
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.isolation import use_case
@@ -39,7 +42,7 @@ from fluentory_bookings.core.errors import (
 )
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import BookingType, Deadlines, check_bookable
-from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
+from fluentory_bookings.core.slots import SlotSpec, iter_open_slots, open_slots, slot_at
 from fluentory_bookings.core.validate import require_aware
 
 __all__ = [
@@ -112,9 +115,11 @@ def set_availability(
         InvalidRule: the rule cannot be expanded (a time that is not a naive
             ``datetime.time``, end date before start date, no weekdays, end time equal to
             start time, a slot longer than the window, ...); ``field`` names the culprit.
-        PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings.
-        NotPermitted: ``availability`` belongs to another teacher, or ``teacher`` does not
-            teach ``course``.
+        PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings; rule
+            ``"availability_limit"``: a new row past ``MAX_AVAILABILITIES_PER_TEACHER``.
+        NotPermitted: ``availability`` belongs to another teacher, ``teacher`` does not
+            teach ``course``, or, without a course, the adapter's ``can_offer_one_on_one``
+            refuses them (by default: they teach no course that takes 1:1 lessons).
     """
     fields = inputs.availability_fields(
         timezone=timezone,
@@ -133,6 +138,8 @@ def set_availability(
     _require_may_offer(teacher, course)
     with transaction.atomic():
         lock_users(teacher)
+        if availability is None:
+            _require_room_for_another(teacher)
         row = _row_to_write(teacher, availability)
         _fill(row, course, fields)
         # Core decides whether the row describes a rule at all: build it before writing.
@@ -144,14 +151,28 @@ def set_availability(
 
 
 def _require_may_offer(teacher: Any, course: Any) -> None:
-    """Refuse a course that takes no 1:1s or that ``teacher`` does not teach (``None``: any)."""
+    """Refuse a course that takes no 1:1s or that ``teacher`` does not teach; without a course,
+    a teacher the adapter's ``can_offer_one_on_one`` refuses."""
     adapter = get_adapter()
     if course is None:
+        if not adapter.can_offer_one_on_one(teacher):
+            raise NotPermitted(
+                f"{teacher} teaches no course that takes 1:1 lessons", actor="teacher"
+            )
         return
     # Slots of a course that takes no 1:1s would be listed, yet every request refused.
     adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
     if not teaches(teacher, course):
         raise NotPermitted(f"{teacher} does not teach {course}", actor="teacher")
+
+
+def _require_room_for_another(teacher: Any) -> None:
+    """Refuse a new row past ``MAX_AVAILABILITIES_PER_TEACHER`` (the caller holds the teacher)."""
+    most = app_settings.MAX_AVAILABILITIES_PER_TEACHER
+    if most is not None and TeacherAvailability.objects.filter(teacher=teacher).count() >= most:
+        raise PolicyViolation(
+            Rule.AVAILABILITY_LIMIT, f"{teacher} already publishes {most} availabilities"
+        )
 
 
 def _row_to_write(teacher: Any, availability: TeacherAvailability | None) -> TeacherAvailability:
@@ -330,16 +351,17 @@ def open_slots_for(
     inactive availability has no open slots.
 
     Args:
-        limit: Return at most this many (the earliest).
+        limit: Return at most this many (the earliest); only those are computed.
         course: Whose deadlines apply; default ``availability.course``.
 
     Raises:
         InvalidInterval: ``start``/``end`` is naive, or ``end`` is not after ``start``.
+        LimitExceeded: without ``limit``, more than core's ``MAX_OPEN_SLOTS``.
     """
     if not availability.is_active or (limit is not None and limit <= 0):
         return []
-    [slots] = open_slots_of([availability], start=start, end=end, course=course)
-    return slots if limit is None else slots[:limit]
+    [slots] = open_slots_of([availability], start=start, end=end, course=course, limit=limit)
+    return slots
 
 
 def open_slots_of(
@@ -348,14 +370,23 @@ def open_slots_of(
     start: datetime | None = None,
     end: datetime | None = None,
     course: Any = None,
+    limit: int | None = None,
 ) -> list[list[Interval]]:
     """:func:`open_slots_for` of each availability, in order: one list per availability.
 
     The teachers' commitments are read in one statement for up to :data:`ASKS_PER_STATEMENT`
     of them, so a listing costs the same queries for one availability as for a hundred.
 
+    Args:
+        limit: At most this many slots in all: the earliest of all the availabilities together
+            (ties by teacher, then availability). Slots are computed one at a time and the
+            listing stops there, so the work is bounded by ``limit`` however many slots the
+            rules hold: ask for one more than you show to learn whether there are more.
+
     Raises:
         InvalidInterval: ``start``/``end`` is naive, or ``end`` is not after ``start``.
+        LimitExceeded: without ``limit``, one availability has more than core's
+            ``MAX_OPEN_SLOTS``.
     """
     if start is not None and end is not None:
         Interval(start, end)  # a malformed range is the caller's error: InvalidInterval
@@ -366,16 +397,36 @@ def open_slots_of(
     for at in range(0, len(batch), ASKS_PER_STATEMENT):
         part = batch[at : at + ASKS_PER_STATEMENT]
         found.update(zip((i for i, _ in part), commitments_of([a for _, a in part]), strict=True))
-    out: list[list[Interval]] = []
+    out: list[list[Interval]] = [[] for _ in plans]
+    streams = []
     for i, plan in enumerate(plans):
         if plan is None:
-            out.append([])
             continue
         ctx = plan.ctx
         busy = ctx.blocked(found[i], asks[i].lesson_buffers or {})
-        slots = open_slots(plan.windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
-        out.append([s for s in slots if plan.lo <= s.start < plan.hi])
+        if limit is None:
+            slots = open_slots(plan.windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines)
+            out[i] = [s for s in slots if plan.lo <= s.start < plan.hi]
+            continue
+        stream = iter_open_slots(
+            plan.windows, busy, ctx.spec, now=ctx.now, deadlines=ctx.deadlines, after=plan.lo
+        )
+        streams.append(_keyed(i, ctx.availability, stream, plan.hi))
+    if limit is not None:
+        for *_, i, slot in islice(heapq.merge(*streams), max(limit, 0)):
+            out[i].append(slot)
     return out
+
+
+def _keyed(
+    i: int, availability: TeacherAvailability, slots: Iterator[Interval], end: datetime
+) -> Iterator[tuple[datetime, Any, Any, int, Interval]]:
+    """``slots`` (sorted by start) before ``end``, keyed for merging with other streams."""
+    teacher, pk = availability.teacher_id, availability.pk
+    for slot in slots:
+        if slot.start >= end:
+            return
+        yield slot.start, teacher, pk, i, slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,8 +467,9 @@ def bookable_availabilities(
     """The active availabilities a student may book, by teacher then pk.
 
     For ``course``: those offered for it, or for every course of their teacher, by someone who
-    teaches it. Without a course, ``teacher_id``'s: those open to every course they teach, and
-    those for a course that takes 1:1 lessons and that they still teach. Either way, never a
+    teaches it. Without a course, ``teacher_id``'s: those open to every course they teach (while
+    the adapter's ``can_offer_one_on_one`` lets them), and those for a course that takes 1:1
+    lessons and that they still teach. Either way, never a
     rule whose every request :func:`require_eligible` would refuse for who teaches what.
 
     Raises:
@@ -431,10 +483,14 @@ def bookable_availabilities(
         adapter.get_course_policy(course).require(BookingType.ONE_ON_ONE)
         rows = rows.filter(Q(course=course) | Q(course__isnull=True))
 
+    offers: dict[Any, bool] = {}
+
     def bookable(av: TeacherAvailability) -> bool:
         through = course if course is not None else av.course
         if through is None:
-            return True
+            if av.teacher_id not in offers:
+                offers[av.teacher_id] = adapter.can_offer_one_on_one(av.teacher)
+            return offers[av.teacher_id]
         if course is None and adapter.get_booking_type(through) != BookingType.ONE_ON_ONE:
             return False
         return teaches(av.teacher, through)

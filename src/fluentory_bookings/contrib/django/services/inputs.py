@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
+from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.services.schedule import MAX_LENGTH
 from fluentory_bookings.core.errors import (
     InvalidInput,
@@ -140,6 +141,11 @@ def minutes(value: Any, field: str, *, least: int, most: int) -> int:
     return value
 
 
+def shortest_slot_minutes() -> int:
+    """The shortest lesson an availability may offer (``MIN_SLOT_MINUTES``; 1 when unset)."""
+    return app_settings.MIN_SLOT_MINUTES or 1
+
+
 def weekday_numbers(values: Iterable[Any]) -> list[int]:
     """The weekday numbers (0 = Monday ... 6 = Sunday), sorted, each once."""
     if isinstance(values, (str, bytes)):
@@ -210,7 +216,8 @@ def availability_fields(
 
     Raises:
         InvalidTimezone: ``timezone`` is not an IANA zone with a name (``field="timezone"``).
-        InvalidRule: any other field is of the wrong type or out of range; ``field`` names it.
+        InvalidRule: any other field is of the wrong type or out of range (a slot shorter than
+            ``MIN_SLOT_MINUTES``, ...); ``field`` names it.
     """
     tz = zone(timezone)
     if kind not in _KINDS:
@@ -223,7 +230,7 @@ def availability_fields(
     end = wall_time(end_time, "end_time")
     # A lesson and a buffer last at most MAX_LENGTH: conflict checks read that far only.
     most = _MAX_DAY_MINUTES
-    slot = minutes(slot_minutes, "slot_minutes", least=1, most=most)
+    slot = minutes(slot_minutes, "slot_minutes", least=shortest_slot_minutes(), most=most)
     before = minutes(buffer_before_minutes, "buffer_before_minutes", least=0, most=most)
     after = minutes(buffer_after_minutes, "buffer_after_minutes", least=0, most=most)
     # A one-time availability has no weekdays or exclusions; whatever was passed is ignored.

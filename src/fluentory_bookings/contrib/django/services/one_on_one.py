@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 
@@ -29,7 +30,7 @@ from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.adapter import course_teacher_links_read_once, get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import OneOnOneBooking, TeacherAvailability
-from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
+from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES, holds_slot
 from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.availability import (
     require_eligible,
@@ -64,6 +65,8 @@ from fluentory_bookings.core.errors import (
     InvalidRule,
     InvalidTransition,
     NotPermitted,
+    PolicyViolation,
+    Rule,
     SlotReason,
     SlotUnavailable,
 )
@@ -137,8 +140,10 @@ def request_one_on_one(
         InvalidRule: no course, or ``weeks`` outside 1..MAX_SERIES_WEEKS (``field`` says which).
         InvalidInterval: ``starts_at`` is naive.
         PolicyViolation: the course takes no 1:1 bookings (``"booking_type"``), the student is
-            not enrolled (``"enrollment"``), or the start is past, inside the minimum notice or
-            beyond the horizon (``"past"``, ``"minimum_notice"``, ``"horizon"``).
+            not enrolled (``"enrollment"``), the start is past, inside the minimum notice or
+            beyond the horizon (``"past"``, ``"minimum_notice"``, ``"horizon"``), or the request
+            needs approval and the student already has ``MAX_PENDING_PER_TEACHER`` requests
+            waiting for this teacher (``"pending_limit"``; a series counts as one).
         NotPermitted: the student is the availability's teacher.
         AlreadyBooked: the student already holds this slot (a repeated request).
         SlotUnavailable: the availability is off or for another course, or an occurrence is
@@ -219,10 +224,12 @@ def request_one_on_one(
             for occ, dl in zip(series, deadlines, strict=True):
                 slot_at(occ.start, windows, busy, ctx.spec, now=ctx.now, deadlines=dl)
 
+            status = initial_status(adapter.requires_approval(course, av.teacher))
+            if status is _S.PENDING:
+                _require_room_for_a_request(student, av.teacher_id, ctx.now)
             for b in overdue:
                 _record(b, _S.EXPIRED, None, ctx.now)
                 _send(signals.one_on_one_expired, b, None)
-            status = initial_status(adapter.requires_approval(course, av.teacher))
             recurring = len(series) > 1
             series_id = uuid.uuid4() if recurring else None
             created: list[OneOnOneBooking] = []
@@ -267,6 +274,27 @@ def request_one_on_one(
             reason=SlotReason.TAKEN,
         ) from exc
     return created
+
+
+def _require_room_for_a_request(student: Any, teacher_id: Any, now: datetime) -> None:
+    """Refuse a request past ``MAX_PENDING_PER_TEACHER`` waiting ones (a series counts once).
+
+    The caller holds both users' locks, so two requests of one student cannot both pass.
+    """
+    most = app_settings.MAX_PENDING_PER_TEACHER
+    if most is None:
+        return
+    waiting = OneOnOneBooking.objects.filter(
+        holds_slot(now), student_id=student.pk, teacher_id=teacher_id, status=_S.PENDING.value
+    ).aggregate(
+        single=Count("pk", filter=Q(series_id__isnull=True)),
+        series=Count("series_id", distinct=True),
+    )
+    if waiting["single"] + waiting["series"] >= most:
+        raise PolicyViolation(
+            Rule.PENDING_LIMIT,
+            f"{most} requests already wait for this teacher's answer",
+        )
 
 
 # --- decisions --------------------------------------------------------------------------------

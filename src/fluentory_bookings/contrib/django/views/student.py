@@ -65,6 +65,10 @@ __all__ = ["urlpatterns"]
 PAST_SHOWN = 50
 """How many past or cancelled bookings of each kind the list shows (the most recent)."""
 
+PICKER_PAGE = 200
+"""How many open slots one page of the 1:1 picker shows; a longer week continues on a next page
+("More times this week"), so no rule, however fine its slots, makes the page unbounded."""
+
 MY_BOOKINGS = "fluentory_bookings:student_bookings"
 
 
@@ -280,12 +284,21 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
     start = _local_midnight(first, zone)
     end = _local_midnight(first + timedelta(days=7), zone)
     chosen = form.cleaned_data.get("teacher") if form.is_bound else None
+    after = form.cleaned_data.get("after") if form.is_bound else None
     shown = [av for av in offered if chosen is None or av.teacher_id == chosen]
-    found = open_slots_of(shown, start=start, end=end, course=course)
+    # Only the page's slots (and the one after it) are computed, however many the rules hold.
+    found = open_slots_of(
+        shown,
+        start=after if after is not None and start <= after < end else start,
+        end=end,
+        course=course,
+        limit=PICKER_PAGE + 1,
+    )
     slots = [
         (slot.start, slot.end, av) for av, free in zip(shown, found, strict=True) for slot in free
     ]
     slots.sort(key=lambda s: (s[0], s[2].teacher_id, s[2].pk))
+    slots, more = _page_of(slots)
     days = [
         (day, [{"start": s, "end": e, "availability": av} for s, e, av in group])
         for day, group in groupby(slots, key=lambda s: s[0].astimezone(zone).date())
@@ -303,8 +316,26 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
             "previous_week": (first - timedelta(days=7)).isoformat() if first > today else "",
             "next_week": (first + timedelta(days=7)).isoformat(),
             "teacher_param": "" if chosen is None else str(chosen),
+            "more_after": "" if more is None else more.isoformat(),
         },
     )
+
+
+def _page_of(
+    slots: list[tuple[datetime, datetime, TeacherAvailability]],
+) -> tuple[list[tuple[datetime, datetime, TeacherAvailability]], datetime | None]:
+    """The first :data:`PICKER_PAGE` of ``slots`` and where the next page starts (or None).
+
+    A page ends before a start time it cannot show whole, so that the next page, which begins
+    at that time, repeats nothing and leaves nothing out.
+    """
+    if len(slots) <= PICKER_PAGE:
+        return slots, None
+    cut = slots[PICKER_PAGE][0]
+    page = [s for s in slots[:PICKER_PAGE] if s[0] < cut]
+    if not page:  # more teachers free at one instant than a page holds: show a page of them
+        return slots[:PICKER_PAGE], cut + timedelta(microseconds=1)
+    return page, cut
 
 
 @login_required
