@@ -37,6 +37,7 @@ from fluentory_bookings.core.errors import (
     SlotReason,
     SlotUnavailable,
 )
+from fluentory_bookings.core.horizon import latest_schedulable
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import BookingType, Deadlines, check_bookable
 from fluentory_bookings.core.slots import SlotSpec, open_slots, slot_at
@@ -112,6 +113,9 @@ def set_availability(
         InvalidRule: the rule cannot be expanded (a time that is not a naive
             ``datetime.time``, end date before start date, no weekdays, end time equal to
             start time, a slot longer than the window, ...); ``field`` names the culprit.
+        LimitExceeded: ``start_date``, ``end_date`` or an excluded date is more than
+            :data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD` (ten years) after
+            today in ``timezone``; ``field`` names it.
         PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings.
         NotPermitted: ``availability`` belongs to another teacher, or ``teacher`` does not
             teach ``course``.
@@ -129,6 +133,7 @@ def set_availability(
         buffer_before_minutes=buffer_before_minutes,
         buffer_after_minutes=buffer_after_minutes,
         is_active=is_active,
+        now=get_adapter().now(),
     )
     _require_may_offer(teacher, course)
     with transaction.atomic():
@@ -400,6 +405,7 @@ def _plan(
         hi = ctx.now + (ctx.deadlines.booking_horizon or DEFAULT_LISTING_WINDOW) + ctx.spec.length
     else:
         hi = require_aware(end, "end")
+    hi = min(hi, latest_schedulable(ctx.now))  # nothing is bookable beyond it
     if hi <= lo:
         return None
     # Occurrences that start before ``lo`` may still hold slots starting inside it.
