@@ -1,8 +1,9 @@
 """Query parameters, validated and bounded: a wrong or too-large one is a typed 400.
 
 Ranges are ``from``/``to`` (``to`` excluded): ISO 8601 instants with an offset, or dates, read
-as midnight in the requested zone (``tz``, default UTC). A range longer than its bound is a
-``limit_exceeded`` error naming the bound, so no request makes the server expand years of rules.
+as midnight in the requested zone (``tz``, default UTC). A range longer than its bound, or
+reaching beyond the scheduling horizon, is a ``limit_exceeded`` error naming the bound, so no
+request makes the server expand years of rules.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from rest_framework.request import Request
 
 from fluentory_bookings.core.errors import InvalidInput, InvalidInterval, LimitExceeded
+from fluentory_bookings.core.horizon import latest_schedulable, require_within_horizon
 from fluentory_bookings.core.zones import resolve_zone
 
 __all__ = [
@@ -58,16 +60,23 @@ def id_param(request: Request, name: str) -> int | None:
 def range_params(
     request: Request, *, zone: tzinfo, now: datetime, default: timedelta, limit: timedelta
 ) -> Range:
-    """``from`` (default now) and ``to`` (default ``from + default``), at most ``limit`` apart."""
+    """``from`` (default now) and ``to`` (default ``from + default``, but not beyond the
+    scheduling horizon), at most ``limit`` apart, and neither beyond the horizon: nothing can
+    be scheduled there (:data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD`)."""
     start = _instant(request, "from", zone) or now
+    sent_end = _instant(request, "to", zone)
     try:
-        end = _instant(request, "to", zone) or start + default
+        end = sent_end or start + default
         # The database compares in UTC: the range must exist there too.
         start.astimezone(UTC), end.astimezone(UTC)
     except OverflowError:
         raise InvalidInput(
             "the range reaches past the years a date can hold", field="from"
         ) from None
+    start = require_within_horizon(start, now=now, field="from")
+    if sent_end is None:
+        end = min(end, latest_schedulable(now))
+    end = require_within_horizon(end, now=now, field="to")
     if end <= start:
         raise InvalidInterval(
             f"'to' ({end.isoformat()}) must be after 'from' ({start.isoformat()})",

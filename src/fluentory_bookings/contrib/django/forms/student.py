@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.validators import MaxValueValidator
@@ -13,8 +13,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from django import forms
+from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import LiveClassSession
+from fluentory_bookings.core.errors import InvalidInterval
+from fluentory_bookings.core.horizon import latest_schedulable, to_utc
 
 __all__ = [
     "OneOnOneCancelForm",
@@ -73,12 +76,18 @@ class InstantField(forms.CharField):
 
 
 def parse_instant(text: str | None) -> datetime | None:
-    """``text`` as an aware UTC instant, or None unless it is ISO 8601 with an offset."""
+    """``text`` as an aware UTC instant, or None unless it is ISO 8601 with an offset and an
+    instant ``datetime`` can hold (``9999-12-31T23:00:00-05:00`` is in year 10000 in UTC)."""
     try:
         parsed = datetime.fromisoformat(text or "")
     except ValueError:
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    if parsed.tzinfo is None:
+        return None
+    try:
+        return to_utc(parsed, "starts_at")
+    except InvalidInterval:
+        return None
 
 
 class OneOnOneRequestForm(forms.Form):
@@ -142,8 +151,10 @@ class SlotFilterForm(forms.Form):
 
     def clean_week(self) -> date | None:
         week: date | None = self.cleaned_data.get("week")
-        # Seven days from it, and the local midnights around them, must be real dates.
-        if week is not None and not date.min + _MARGIN <= week <= date.max - _MARGIN:
+        # Seven days from it, and the local midnights around them, must be real dates; and
+        # nothing can be booked beyond the scheduling horizon, so no week there is shown.
+        latest = latest_schedulable(get_adapter().now()).date()
+        if week is not None and not date.min + _MARGIN <= week <= latest:
             raise forms.ValidationError(_("Please choose a nearer week."), code="out_of_range")
         return week
 

@@ -3,19 +3,22 @@ services decide, and their typed refusals come back as errors on the field they 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneFormField
 
 from django import forms
+from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models.sessions import DESCRIPTION_MAX_LENGTH
+from fluentory_bookings.contrib.django.refusals import error_message
 from fluentory_bookings.contrib.django.services.inputs import shortest_slot_minutes
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
 from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed
-from fluentory_bookings.core.zones import localize
+from fluentory_bookings.core.horizon import local_date_in_range, require_within_horizon
+from fluentory_bookings.core.zones import wall_clock_to_utc
 
 __all__ = [
     "AttendanceForm",
@@ -65,11 +68,29 @@ class _Timed(forms.Form):
     )
     timezone = TimeZoneFormField(label=_("Time zone"), use_pytz=False)
 
+    def clean(self) -> dict[str, Any]:
+        """Refuse, on the date, a start that no zone conversion or schedule can take: one at
+        the edge of the calendar (9999-12-31 23:00 at UTC-12 is in year 10000 in UTC) or beyond
+        the scheduling horizon. The service checks the horizon again; this puts it on the day."""
+        data = super().clean() or {}
+        if {"date", "start_time", "duration_minutes", "timezone"} <= data.keys():
+            try:
+                start, end = self.interval()
+                for value in (start, end):
+                    require_within_horizon(value, now=get_adapter().now(), field="date")
+            except BookingError as exc:
+                self.add_error("date", error_message(exc))
+        return data
+
     def interval(self) -> tuple[datetime, datetime]:
-        """The start read in the chosen zone (RFC 5545 at DST edges) and an exact real end."""
+        """The start read in the chosen zone (RFC 5545 at DST edges) and an exact real end.
+
+        Raises:
+            InvalidInterval: the date is at the edge of the calendar (``field="date"``).
+        """
         data = self.cleaned_data
-        start = localize(datetime.combine(data["date"], data["start_time"]), data["timezone"])
-        start = start.astimezone(UTC)
+        wall = datetime.combine(local_date_in_range(data["date"], "date"), data["start_time"])
+        start = wall_clock_to_utc(wall, data["timezone"], field="date")
         return start, start + timedelta(minutes=data["duration_minutes"])
 
 

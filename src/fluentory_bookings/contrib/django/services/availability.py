@@ -40,6 +40,7 @@ from fluentory_bookings.core.errors import (
     SlotReason,
     SlotUnavailable,
 )
+from fluentory_bookings.core.horizon import latest_schedulable
 from fluentory_bookings.core.intervals import Interval
 from fluentory_bookings.core.policy import BookingType, Deadlines, check_bookable
 from fluentory_bookings.core.slots import SlotSpec, iter_open_slots, open_slots, slot_at
@@ -115,6 +116,9 @@ def set_availability(
         InvalidRule: the rule cannot be expanded (a time that is not a naive
             ``datetime.time``, end date before start date, no weekdays, end time equal to
             start time, a slot longer than the window, ...); ``field`` names the culprit.
+        LimitExceeded: ``start_date``, ``end_date`` or an excluded date is more than
+            :data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD` (ten years) after
+            today in ``timezone``; ``field`` names it.
         PolicyViolation: rule ``"booking_type"``: ``course`` takes no 1:1 bookings; rule
             ``"availability_limit"``: a new row past ``MAX_AVAILABILITIES_PER_TEACHER``.
         NotPermitted: ``availability`` belongs to another teacher, ``teacher`` does not
@@ -134,6 +138,7 @@ def set_availability(
         buffer_before_minutes=buffer_before_minutes,
         buffer_after_minutes=buffer_after_minutes,
         is_active=is_active,
+        now=get_adapter().now(),
     )
     _require_may_offer(teacher, course)
     with transaction.atomic():
@@ -451,6 +456,7 @@ def _plan(
         hi = ctx.now + (ctx.deadlines.booking_horizon or DEFAULT_LISTING_WINDOW) + ctx.spec.length
     else:
         hi = require_aware(end, "end")
+    hi = min(hi, latest_schedulable(ctx.now))  # nothing is bookable beyond it
     if hi <= lo:
         return None
     # Occurrences that start before ``lo`` may still hold slots starting inside it.

@@ -28,6 +28,7 @@ from fluentory_bookings.core.errors import (
     InvalidTimezone,
     LimitExceeded,
 )
+from fluentory_bookings.core.horizon import require_date_within_horizon, require_within_horizon
 from fluentory_bookings.core.links import validate_meeting_link
 from fluentory_bookings.core.seats import validate_total_seats
 from fluentory_bookings.core.zones import resolve_zone
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_SEATS",
     "AvailabilityFields",
     "availability_fields",
+    "instant",
     "local_date",
     "local_dates",
     "meeting_link",
@@ -111,6 +113,23 @@ def zone(value: object, field: str = "timezone") -> ZoneInfo:
         return resolve_zone(value)
     except InvalidTimezone as exc:
         raise InvalidTimezone(value, field=field) from exc
+
+
+def instant(value: object, field: str, *, now: datetime) -> datetime:
+    """An aware instant at most :data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD`
+    after ``now``: what every start or end a caller schedules must be.
+
+    Raises:
+        InvalidInterval: naive, not a datetime, or at the edge of the calendar.
+        LimitExceeded: beyond the horizon (``field`` names it, ``limit`` is in days).
+    """
+    return require_within_horizon(value, now=now, field=field)
+
+
+def _horizon_date(value: date, field: str, today: date) -> date:
+    # A rule's dates are local: beyond the horizon, or so near year 9999 that a local midnight
+    # cannot become an instant, they are refused before the core expands anything.
+    return require_date_within_horizon(value, today=today, field=field)
 
 
 def wall_time(value: Any, field: str) -> time:
@@ -207,6 +226,7 @@ def availability_fields(
     buffer_before_minutes: Any,
     buffer_after_minutes: Any,
     is_active: object,
+    now: datetime,
 ) -> AvailabilityFields:
     """Check the arguments of ``set_availability`` in a fixed order: the first wrong one raises.
 
@@ -218,12 +238,18 @@ def availability_fields(
         InvalidTimezone: ``timezone`` is not an IANA zone with a name (``field="timezone"``).
         InvalidRule: any other field is of the wrong type or out of range (a slot shorter than
             ``MIN_SLOT_MINUTES``, ...); ``field`` names it.
+        LimitExceeded: ``start_date``, ``end_date`` or an excluded date lies beyond the
+            scheduling horizon from today in ``timezone`` (``field`` names it).
+        InvalidInterval: one of those dates is in year 1 or 9999.
     """
     tz = zone(timezone)
+    today = now.astimezone(tz).date()
     if kind not in _KINDS:
         raise InvalidRule(f"kind must be 'weekly' or 'one_time', not {kind!r}", field="kind")
-    first = local_date(start_date, "start_date")
+    first = _horizon_date(local_date(start_date, "start_date"), "start_date", today)
     last = None if end_date is None else local_date(end_date, "end_date")
+    if last is not None:
+        _horizon_date(last, "end_date", today)
     if last is not None and last < first:
         raise InvalidRule(f"end_date ({last}) is before start_date ({first})", field="end_date")
     start = wall_time(start_time, "start_time")
@@ -243,7 +269,12 @@ def availability_fields(
         start_time=start,
         end_time=end,
         weekdays=weekday_numbers(weekdays) if weekly else [],
-        excluded_dates=local_dates(excluded_dates, "excluded_dates") if weekly else [],
+        excluded_dates=[
+            _horizon_date(d, "excluded_dates", today)
+            for d in local_dates(excluded_dates, "excluded_dates")
+        ]
+        if weekly
+        else [],
         slot_minutes=slot,
         buffer_before_minutes=before,
         buffer_after_minutes=after,

@@ -138,7 +138,11 @@ def request_one_on_one(
 
     Raises:
         InvalidRule: no course, or ``weeks`` outside 1..MAX_SERIES_WEEKS (``field`` says which).
-        InvalidInterval: ``starts_at`` is naive.
+        InvalidInterval: ``starts_at`` is naive or at the edge of the calendar.
+        LimitExceeded: ``starts_at`` (``field="starts_at"``) or the series' last lesson
+            (``field="weeks"``) lies more than
+            :data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD` (ten years) from now,
+            whatever the booking horizon.
         PolicyViolation: the course takes no 1:1 bookings (``"booking_type"``), the student is
             not enrolled (``"enrollment"``), the start is past, inside the minimum notice or
             beyond the horizon (``"past"``, ``"minimum_notice"``, ``"horizon"``), or the request
@@ -153,11 +157,11 @@ def request_one_on_one(
         InvalidMeetingLink: the adapter's link is not ``https://`` or longer than 500
             characters (nothing is booked).
     """
-    require_aware(starts_at, "starts_at")
+    adapter = get_adapter()
+    inputs.instant(starts_at, "starts_at", now=adapter.now())
     _check_weeks(weeks)
     if availability.pk is None:
         raise InvalidRule("availability has not been saved yet", field="availability")
-    adapter = get_adapter()
     try:
         with transaction.atomic(), course_teacher_links_read_once():
             # Lock before the first read, so every read below sees the competitors' commits.
@@ -182,6 +186,8 @@ def request_one_on_one(
             # Only a row stored before the limit existed can be longer (conflict checks need it).
             require_length(first.start, first.end, field="slot_minutes")
             series = weekly_series(first, str(av.timezone), weeks=weeks)
+            # The booking horizon bounds the first lesson only; nothing goes beyond this one.
+            inputs.instant(series[-1].end, "weeks", now=ctx.now)
             span = Interval(series[0].start, series[-1].end)
             # The teacher's rows the database still counts as active around the series. Those
             # that hold their slot may be this very request again; the overdue ones hold

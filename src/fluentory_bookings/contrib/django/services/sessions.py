@@ -136,6 +136,9 @@ def create_session(
             ``description`` is not text (``field`` says which).
         InvalidInterval: a naive datetime, ``ends_at`` not after ``starts_at``, or more than
             24 hours after it.
+        LimitExceeded: ``starts_at`` or ``ends_at`` lies more than
+            :data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD` (ten years) from now
+            (``field`` names it).
         InvalidSeats: ``total_seats`` is not a positive ``int``.
         LimitExceeded: ``total_seats`` is over 2,147,483,647 (what the column holds).
         InvalidMeetingLink: the link (given or the adapter's) is not an absolute ``https://``
@@ -244,13 +247,16 @@ def _unsaved_session(
     description = inputs.text(description, LiveClassSession, "description")
     interval = Interval(starts_at, ends_at)
     require_length(interval.start, interval.end)
+    now = adapter.now()
+    inputs.instant(interval.start, "starts_at", now=now)
+    inputs.instant(interval.end, "ends_at", now=now)
     seats = inputs.seats(total_seats)
     link = inputs.meeting_link(meeting_link, LiveClassSession)
     zone = inputs.zone(timezone)
     require_booking_type(adapter.get_booking_type(course), BookingType.GROUP_SESSION)
     if not teaches(teacher, course):
         raise NotPermitted(f"{teacher} does not teach {course}")
-    if interval.start <= adapter.now():
+    if interval.start <= now:
         raise PolicyViolation(Rule.PAST, "a session must start in the future")
     return LiveClassSession(
         course=course,
@@ -307,6 +313,8 @@ def update_session(
         InvalidInput: a bad ``title`` or ``description``, as in :func:`create_session`.
         InvalidSeats, LimitExceeded, SeatsBelowConfirmed: a bad ``total_seats``.
         InvalidInterval, PolicyViolation (``"past"``), SessionClosed: a bad time change.
+        LimitExceeded: a new time beyond the scheduling horizon (``field="starts_at"`` or
+            ``"ends_at"``).
         Conflict: the new time overlaps the teacher's or a booked student's commitments.
         InvalidMeetingLink, InvalidTimezone: a bad link or zone.
     """
@@ -350,6 +358,8 @@ def update_session(
         if timing:
             interval = Interval(start, end)
             require_length(interval.start, interval.end)
+            inputs.instant(interval.start, "starts_at", now=now)
+            inputs.instant(interval.end, "ends_at", now=now)
             if (interval.start, interval.end) != (current.starts_at, current.ends_at):
                 booked = _booked(current.pk)
                 # Who booked between the read above and the session lock: lock them too
