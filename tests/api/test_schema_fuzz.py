@@ -9,15 +9,17 @@ seeded data whose ids the generated requests are steered to (else nearly every i
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
+from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -99,9 +101,19 @@ def wsgi_app():
         signal.connect(close_old_connections)
 
 
-def basic(user: Any) -> dict[str, str]:
-    token = base64.b64encode(f"{user.username}:pw".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+def signed_in(user: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers and cookies: the site's session (the example's one API authentication) and a
+    CSRF token, as a browser's script sends them."""
+    client = Client()
+    client.force_login(user)
+    csrf = get_random_string(32)
+    cookies = {
+        django_settings.SESSION_COOKIE_NAME: client.cookies[
+            django_settings.SESSION_COOKIE_NAME
+        ].value,
+        django_settings.CSRF_COOKIE_NAME: csrf,
+    }
+    return {"X-CSRFToken": csrf}, cookies
 
 
 def steer(data: Any, case: Any) -> None:
@@ -137,7 +149,14 @@ def steer(data: Any, case: Any) -> None:
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
 def test_operation_answers_as_documented(seeded, wsgi_app, mode, role, path, method):
     cases = SCHEMA[path][method].as_strategy(generation_mode=mode)
-    headers = basic(seeded[role])
+    headers, cookies = signed_in(seeded[role])
+    # The caller is signed in, and passes the CSRF check: the cases reach the rules.
+    read = SCHEMA["/api/sessions/"]["GET"].Case()
+    write = SCHEMA["/api/bookings/group/"]["POST"].Case(
+        body={"session": 0}, media_type="application/json"
+    )
+    assert read.call(app=wsgi_app, headers=headers, cookies=cookies).status_code == 200
+    assert write.call(app=wsgi_app, headers=headers, cookies=cookies).status_code == 400
 
     @settings(
         max_examples=EXAMPLES,
@@ -150,7 +169,7 @@ def test_operation_answers_as_documented(seeded, wsgi_app, mode, role, path, met
     def run(data: Any) -> None:
         case = data.draw(cases)
         steer(data, case)
-        response = case.call(app=wsgi_app, headers=headers)
+        response = case.call(app=wsgi_app, headers=headers, cookies=cookies)
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     run()
