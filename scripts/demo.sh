@@ -6,6 +6,9 @@ bash scripts/provision.sh demo  # Python with venv: the demo runs on SQLite, cat
 bash scripts/bootstrap.sh
 .venv/bin/python example_project/core_walkthrough.py
 cd example_project
+# The demo, and only the demo, runs with DEBUG: its fixed secret key, e-mails printed here and the
+# one-click sign-in (settings.py). Without it the example LMS starts safe (docs/django/example-lms.md).
+export DJANGO_DEBUG=1
 ../.venv/bin/python manage.py migrate --noinput -v0
 ../.venv/bin/python manage.py seed_demo
 url="http://127.0.0.1:${PORT:-8000}/"

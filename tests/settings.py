@@ -7,6 +7,9 @@ connections; FLUENTORY_TEST_DB=postgres uses the server scripts/test.sh starts.
 import os
 import tempfile
 
+# The example refuses to start without a secret key unless DEBUG is on (its safe default).
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
+
 from example_project.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["*"]
@@ -41,3 +44,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular"]  # noqa: F405
 # Tests swap the mail backend through EMAIL_BACKEND, as Django's test runner does (locmem), which
 # Django 6.1 refuses beside MAILERS: drop the demo's console mailer.
 globals().pop("MAILERS", None)
+
+# The API's write throttle counts in the default cache: one per process (each pytest-xdist
+# worker its own), emptied before every test by the suites' conftest.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

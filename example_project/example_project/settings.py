@@ -4,12 +4,24 @@ import os
 from importlib.util import find_spec
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 import django
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+# Safe unless told otherwise: DEBUG only when DJANGO_DEBUG=1 (`make demo` sets it), and outside
+# that demo no start without a secret key of the site's own.
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY to a long random secret of this site's own (python -c "
+            '"import secrets; print(secrets.token_urlsafe(50))"), or DJANGO_DEBUG=1 for a '
+            "local demo (make demo)."
+        )
+    SECRET_KEY = "demo-only-insecure-key-never-use-it-for-a-site"  # DEBUG on 127.0.0.1 only
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
@@ -78,8 +90,15 @@ AUTHENTICATION_BACKENDS = ["lms.auth.LmsBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# One-click sign-in as a demo user (lms/views.py): on with DEBUG, or set LMS_DEMO_LOGIN=1.
+# One-click sign-in as a demo user (lms/views.py): on with DEBUG, or set LMS_DEMO_LOGIN=1. It
+# never signs in staff or superusers, whatever their profile says.
 LMS_DEMO_LOGIN = os.environ.get("LMS_DEMO_LOGIN", "0") == "1"
+
+# The REST API signs in with the site's session only (and its CSRF token), as the pages do: no
+# HTTP Basic authentication, which would take a password on every request.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
 
 # The demo's e-mails (notifications, reminders) are printed where runserver runs. Django 6.1
 # replaces EMAIL_BACKEND by MAILERS and warns about the old name, which 5.2 does not know.
@@ -96,3 +115,7 @@ FLUENTORY_BOOKINGS_COURSE_TEACHER_MODEL = "lms.CourseTeacher"
 FLUENTORY_BOOKINGS_ADAPTER = "lms.adapter.LmsBookingAdapter"
 # Where the e-mails' links point: the address `make demo` serves.
 FLUENTORY_BOOKINGS_SITE_URL = os.environ.get("LMS_SITE_URL", "http://127.0.0.1:8000")
+# The API's writes per user (the package's default, said here): each request and each cancel
+# may send e-mails. None turns the throttle off. The counts live in the default cache, here
+# Django's per-process LocMemCache: with several server processes, use a shared cache.
+FLUENTORY_BOOKINGS_API_WRITE_RATE = "60/minute"

@@ -20,18 +20,23 @@ class ProfileForm(ModelForm):
         field.choices = [("", _("Your browser's zone")), *list(field.choices)[1:]]
 
 
+def demo_accounts():
+    """Who the one-click sign-in lists and signs in: active users marked as demo users, never
+    staff or superusers (the admin signs in with a password), whatever their profile says."""
+    return get_user_model()._default_manager.filter(
+        is_active=True, profile__is_demo=True, is_staff=False, is_superuser=False
+    )
+
+
 class DemoLoginForm(Form):
-    """Which demo user to sign in as; only users marked as demo users are accepted."""
+    """Which demo user to sign in as; only the users of ``demo_accounts()`` are accepted."""
 
     username = CharField(widget=HiddenInput)
     user = None
 
     def clean_username(self):
         name = self.cleaned_data["username"]
-        User = get_user_model()
-        self.user = User._default_manager.filter(
-            is_active=True, profile__is_demo=True, **{User.USERNAME_FIELD: name}
-        ).first()
+        self.user = demo_accounts().filter(**{get_user_model().USERNAME_FIELD: name}).first()
         if self.user is None:
             raise ValidationError(_("There is no demo user of that name."))
         return name

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.human import booking_type_label, viewer_zone
 from fluentory_bookings.core.policy import BookingType
-from lms.forms import DemoLoginForm, ProfileForm
+from lms.forms import DemoLoginForm, ProfileForm, demo_accounts
 from lms.models import Course, CourseTeacher, UserProfile
 
 
@@ -71,11 +71,10 @@ def demo_login_enabled() -> bool:
 
 def demo_users() -> list:
     users = (
-        get_user_model()
-        ._default_manager.filter(is_active=True, profile__is_demo=True)
+        demo_accounts()
         .select_related("profile")
         .annotate(teaches=Exists(CourseTeacher.objects.filter(teacher=OuterRef("pk"))))
-        .order_by("is_superuser", "-teaches", "username")
+        .order_by("-teaches", "username")
     )
     return list(users)
 

@@ -22,6 +22,7 @@ from tests.django.when import day
 
 # The Django suite's fixtures: its people, courses and clock.
 clock = shared.clock
+empty_cache = shared.empty_cache  # autouse: the write throttle's counts start at zero
 enroll = shared.enroll
 group = shared.group
 make_course = shared.make_course

@@ -9,15 +9,17 @@ seeded data whose ids the generated requests are steered to (else nearly every i
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
+from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -99,19 +101,26 @@ def wsgi_app():
         signal.connect(close_old_connections)
 
 
-def basic(user: Any) -> dict[str, str]:
-    token = base64.b64encode(f"{user.username}:pw".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+def signed_in(user: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers and cookies: the site's session (the example's one API authentication) and a
+    CSRF token, as a browser's script sends them."""
+    client = Client()
+    client.force_login(user)
+    csrf = get_random_string(32)
+    cookies = {
+        django_settings.SESSION_COOKIE_NAME: client.cookies[
+            django_settings.SESSION_COOKIE_NAME
+        ].value,
+        django_settings.CSRF_COOKIE_NAME: csrf,
+    }
+    return {"X-CSRFToken": csrf}, cookies
 
 
-def steer(data: Any, case: Any) -> None:
-    """Mostly swap generated ids, zones and dates for real ones (keeping the generated value
-    as one choice), so that requests reach the rules instead of stopping at a 400 or 404."""
-
-    def pick(values: list[Any], generated: Any) -> Any:
-        return data.draw(st.sampled_from([*values, generated]))
-
-    real = {
+def real_values() -> dict[str, list[Any]]:
+    """The seeded rows' ids, zones and dates the cases are steered to, read once before the run:
+    hypothesis needs every case to draw from the same choices, and a write that succeeds adds
+    rows (a reschedule makes a new booking) that would change them between cases."""
+    real: dict[str, list[Any]] = {
         "session": list(LiveClassSession.objects.values_list("pk", flat=True)),
         "availability": list(TeacherAvailability.objects.values_list("pk", flat=True)),
         "course": list(get_course_model().objects.values_list("pk", flat=True)),
@@ -121,10 +130,21 @@ def steer(data: Any, case: Any) -> None:
         "from": [day(0).isoformat(), at(day(2), 9).isoformat()],
         "to": [day(8).isoformat(), at(day(20), 9).isoformat()],
     }
+    for prefix, model in ID_TABLES:
+        real[prefix] = [str(pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)]
+    return real
+
+
+def steer(data: Any, case: Any, real: dict[str, list[Any]]) -> None:
+    """Mostly swap generated ids, zones and dates for real ones (keeping the generated value
+    as one choice), so that requests reach the rules instead of stopping at a 400 or 404."""
+
+    def pick(values: list[Any], generated: Any) -> Any:
+        return data.draw(st.sampled_from([*values, generated]))
+
     if "id" in (case.path_parameters or {}):
-        model = next(m for prefix, m in ID_TABLES if case.path.startswith(prefix))
-        ids = [str(pk) for pk in model.objects.values_list("pk", flat=True)]
-        case.path_parameters["id"] = pick(ids, case.path_parameters["id"])
+        prefix = next(prefix for prefix, _ in ID_TABLES if case.path.startswith(prefix))
+        case.path_parameters["id"] = pick(real[prefix], case.path_parameters["id"])
     for part in (case.query, case.body):
         if isinstance(part, dict):
             for name in set(part) & set(real):
@@ -137,7 +157,15 @@ def steer(data: Any, case: Any) -> None:
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
 def test_operation_answers_as_documented(seeded, wsgi_app, mode, role, path, method):
     cases = SCHEMA[path][method].as_strategy(generation_mode=mode)
-    headers = basic(seeded[role])
+    headers, cookies = signed_in(seeded[role])
+    # The caller is signed in, and passes the CSRF check: the cases reach the rules.
+    read = SCHEMA["/api/sessions/"]["GET"].Case()
+    write = SCHEMA["/api/bookings/group/"]["POST"].Case(
+        body={"session": 0}, media_type="application/json"
+    )
+    assert read.call(app=wsgi_app, headers=headers, cookies=cookies).status_code == 200
+    assert write.call(app=wsgi_app, headers=headers, cookies=cookies).status_code == 400
+    real = real_values()
 
     @settings(
         max_examples=EXAMPLES,
@@ -149,8 +177,8 @@ def test_operation_answers_as_documented(seeded, wsgi_app, mode, role, path, met
     @given(data=st.data())
     def run(data: Any) -> None:
         case = data.draw(cases)
-        steer(data, case)
-        response = case.call(app=wsgi_app, headers=headers)
+        steer(data, case, real)
+        response = case.call(app=wsgi_app, headers=headers, cookies=cookies)
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     run()

@@ -129,13 +129,24 @@ def test_bad_or_too_large_parameters_are_typed_400s(client_for, student, query, 
         assert body["limit"] in (366, 200)
 
 
-def test_the_host_s_own_authentication_logs_the_caller_in(student, group, session_in):
-    """No force_authenticate here: DRF's default Basic authentication, as a host configures it."""
+def test_the_host_s_own_authentication_logs_the_caller_in(student, group, session_in, monkeypatch):
+    """No force_authenticate here: the example's session sign-in, then HTTP Basic as a host that
+    keeps DRF's default list configures it (the example names the session alone)."""
     import base64
 
+    from rest_framework.authentication import BasicAuthentication
     from rest_framework.test import APIClient
 
+    from fluentory_bookings.contrib.django.api.views import ApiViewSet
+
     session_in(group)
+    c = APIClient()
+    assert c.get(API + "sessions/").json()["code"] == "not_authenticated"
+    assert c.login(username="student", password="pw")
+    assert c.get(API + "sessions/").status_code == 200
+
+    # DRF reads DEFAULT_AUTHENTICATION_CLASSES when it is imported: set as a host's would be.
+    monkeypatch.setattr(ApiViewSet, "authentication_classes", [BasicAuthentication])
     c = APIClient()
     good = base64.b64encode(b"student:pw").decode()
     c.credentials(HTTP_AUTHORIZATION=f"Basic {good}")

@@ -57,6 +57,7 @@ def test_the_app_imports_and_serves_pages_without_drf():
         env={
             "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'example_project'}:{ROOT}",
             "PATH": "/usr/bin:/bin",
+            "DJANGO_SECRET_KEY": "tests-only-not-a-secret",  # without DEBUG the example needs one
         },
         capture_output=True,
         text=True,

@@ -22,6 +22,16 @@ from lms.models import Course, CourseTeacher, Enrollment
 _names = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Every test starts with an empty cache: the API's write throttle counts there, and one
+    test's writes must not spend the next one's budget."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def make_user(db):
     def make(name: str | None = None, **extra: Any):

@@ -3,6 +3,7 @@ around the booking pages, and the demo seed."""
 
 from __future__ import annotations
 
+import base64
 import io
 import subprocess
 import sys
@@ -239,6 +240,7 @@ SETTINGS_SCRIPT = textwrap.dedent(
     from django.conf import settings
     from django.core import mail
     from django.urls import NoReverseMatch, reverse
+    print("DEBUG", settings.DEBUG, "DEMO_LOGIN", settings.LMS_DEMO_LOGIN)
     print("SITE_URL", settings.FLUENTORY_BOOKINGS_SITE_URL)
     print("DRF", apps.is_installed("rest_framework"))
     try:
@@ -269,7 +271,7 @@ def example_settings(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_demo_prints_e_mails_links_them_to_its_address_and_serves_the_api():
-    result = example_settings()
+    result = example_settings(DJANGO_DEBUG="1")  # as scripts/demo.sh (make demo) runs it
 
     assert result.returncode == 0, result.stderr  # no deprecation warning on this Django
     assert "SITE_URL http://127.0.0.1:8000\n" in result.stdout
@@ -281,7 +283,9 @@ def test_the_demo_prints_e_mails_links_them_to_its_address_and_serves_the_api():
 
 
 def test_the_demo_follows_its_port_and_leaves_mail_to_django_without_debug():
-    result = example_settings(DJANGO_DEBUG="0", LMS_SITE_URL="http://127.0.0.1:8080")
+    result = example_settings(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="a key of its own", LMS_SITE_URL="http://127.0.0.1:8080"
+    )
 
     assert result.returncode == 0, result.stderr
     assert "SITE_URL http://127.0.0.1:8080\n" in result.stdout
@@ -289,10 +293,63 @@ def test_the_demo_follows_its_port_and_leaves_mail_to_django_without_debug():
 
 
 def test_without_drf_the_demo_has_no_api_and_still_starts():
-    result = example_settings(BLOCK_DRF="1")
+    result = example_settings(BLOCK_DRF="1", DJANGO_DEBUG="1")
 
     assert result.returncode == 0, result.stderr
     assert "DRF False\nAPI none\n" in result.stdout
+
+
+def test_outside_the_demo_debug_and_the_one_click_sign_in_are_off():
+    result = example_settings(DJANGO_SECRET_KEY="a key of its own")
+
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False DEMO_LOGIN False\n" in result.stdout
+    assert "MAIL default\n" in result.stdout
+
+
+def test_outside_the_demo_the_example_will_not_start_without_a_secret_key():
+    for env in ({}, {"DJANGO_DEBUG": "0"}, {"DJANGO_DEBUG": "true"}, {"DJANGO_SECRET_KEY": ""}):
+        result = example_settings(**env)
+
+        assert result.returncode != 0, env
+        assert "ImproperlyConfigured: Set DJANGO_SECRET_KEY" in result.stderr, env
+
+
+def test_the_demo_s_key_is_only_the_demo_s():
+    demo = example_settings(DJANGO_DEBUG="1")
+    assert "DEBUG True DEMO_LOGIN False\n" in demo.stdout  # one click: on through DEBUG
+    script = ROOT / "scripts" / "demo.sh"
+    assert "export DJANGO_DEBUG=1\n" in script.read_text()
+
+
+def test_the_api_takes_no_basic_authentication(client, make_user, teacher, make_course, soon):
+    """A password in an Authorization header signs nobody in: the API uses the site's session
+    (with its CSRF token), as the pages do."""
+    ben = make_user("ben")  # password "pw"
+    course = make_course("group_session", teacher=teacher, students=[ben])
+    session = create_session(
+        course=course,
+        teacher=teacher,
+        title="Basic",
+        starts_at=soon,
+        ends_at=soon + timedelta(hours=1),
+    )
+    basic = {"Authorization": "Basic " + base64.b64encode(b"ben:pw").decode()}
+
+    listed = client.get(api("group-booking-list"), headers=basic)
+    booked = client.post(
+        api("group-booking-list"),
+        {"session": session.pk},
+        content_type="application/json",
+        headers=basic,
+    )
+
+    assert (listed.status_code, listed.json()["code"]) == (403, "not_authenticated")
+    assert (booked.status_code, booked.json()["code"]) == (403, "not_authenticated")
+    assert "WWW-Authenticate" not in listed  # nothing asks a browser for a password either
+    assert not Booking.objects.exists()
+    client.force_login(ben)  # the site's session is the way in
+    assert client.get(api("group-booking-list")).status_code == 200
 
 
 # --- the LMS's layout around the booking pages --------------------------------------------------
@@ -386,6 +443,24 @@ def test_one_click_refuses_anyone_but_a_demo_user(client, make_user, username):
     assert response.status_code == 400
     assert signed_in(client) is None
     assert response.context["demo_errors"]
+
+
+@pytest.mark.usefixtures("demo_on")
+@pytest.mark.parametrize("power", [{"is_staff": True}, {"is_superuser": True}])
+def test_one_click_never_lists_or_signs_in_staff_even_marked_as_demo_users(
+    client, demo_user, power
+):
+    demo_user("ana")
+    demo_user("admin", "UTC", **power)  # as the seed marks its admin
+
+    listed = [u.username for u in client.get(reverse("login")).context["demo_users"]]
+    response = client.post(reverse("demo_login"), {"username": "admin"})
+
+    assert listed == ["ana"]
+    assert response.status_code == 400
+    assert response.context["demo_errors"]
+    assert signed_in(client) is None
+    assert 'value="admin"' not in response.content.decode()
 
 
 def test_without_debug_or_the_demo_setting_there_is_no_one_click(client, demo_user, settings):

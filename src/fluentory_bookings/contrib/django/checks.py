@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from fluentory_bookings.contrib.django.conf import PREFIX, app_settings
+from fluentory_bookings.contrib.django.conf import PREFIX, WRITE_THROTTLE_SCOPE, app_settings
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS as CORE_MAX_SERIES_WEEKS
 from fluentory_bookings.core.errors import InvalidInput
 from fluentory_bookings.core.policy import Deadlines
@@ -302,3 +302,48 @@ def check_quotas(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     return [
         checks.Error(f"{PREFIX}{problem}.", id="fluentory_bookings.E009") for problem in problems
     ]
+
+
+# A rate as DRF's throttles read it: requests, a slash, a period DRF knows by its first letter.
+_RATE = re.compile(r"[1-9][0-9]{0,8}/(s|sec|second|m|min|minute|h|hour|d|day)s?")
+
+
+def _api_write_rate() -> tuple[str, Any]:
+    """The write throttle's rate and the setting it comes from, as api/throttles.py reads it."""
+    rates = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES") or {}
+    if WRITE_THROTTLE_SCOPE in rates:
+        return (
+            f'REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["{WRITE_THROTTLE_SCOPE}"]',
+            rates[WRITE_THROTTLE_SCOPE],
+        )
+    return f"{PREFIX}API_WRITE_RATE", app_settings.API_WRITE_RATE
+
+
+@checks.register(TAG)
+def check_api_write_rate(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The API's write throttle: a wrong rate would fail every write, not start-up."""
+    name, rate = _api_write_rate()
+    if rate is None or (isinstance(rate, str) and _RATE.fullmatch(rate)):
+        if rate is not None and _caches_nothing():
+            return [
+                checks.Warning(
+                    f"The default cache is DummyCache, which keeps nothing: the API's write "
+                    f"throttle ({name}) never stops anyone.",
+                    hint="Use a cache every process shares (Redis, Memcached, the database "
+                    f"cache), or set {PREFIX}API_WRITE_RATE = None to say there is none.",
+                    id="fluentory_bookings.W003",
+                )
+            ]
+        return []
+    return [
+        checks.Error(
+            f'{name} must be a rate such as "60/minute", or None (no throttle), not {rate!r}.',
+            hint="A whole number of requests, a slash, and second, minute, hour or day.",
+            id="fluentory_bookings.E010",
+        )
+    ]
+
+
+def _caches_nothing() -> bool:
+    backend = str(getattr(settings, "CACHES", {}).get("default", {}).get("BACKEND", ""))
+    return backend.endswith(".DummyCache") and apps.is_installed("rest_framework")

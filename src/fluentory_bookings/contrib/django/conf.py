@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "FLUENTORY_BOOKINGS_"
+WRITE_THROTTLE_SCOPE = "fluentory_bookings_write"
+"""The API write throttle's scope in DRF's ``DEFAULT_THROTTLE_RATES`` (see ``API_WRITE_RATE``)."""
 
 DEFAULTS: dict[str, Any] = {
     # "app_label.ModelName" of the host's course model. Required.
@@ -62,6 +64,11 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_BATCH": 100,
     # API idempotency keys: how long a POST's first result is replayed to its retries.
     "IDEMPOTENCY_TTL": timedelta(hours=24),
+    # API write throttle (api/throttles.py): how many writes (POST, PUT, PATCH, DELETE) one user
+    # (or, signed out, one address) may send to the API, as DRF writes a rate: "60/minute",
+    # "1000/day" (period: second, minute, hour or day). None: no throttle. A rate the host gives
+    # WRITE_THROTTLE_SCOPE in DRF's DEFAULT_THROTTLE_RATES comes first.
+    "API_WRITE_RATE": "60/minute",
 }
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "IdempotentPostMixin",
     "InvalidIdempotencyKey",
+    "is_replay",
     "respond_once",
 ]
 
@@ -122,6 +123,29 @@ def respond_once(request: Request, call: Callable[[], Response]) -> Response:
             return _replay(stored, fingerprint)
         # The record expired and was deleted between our claim and our read: claim again.
     raise TryAgain("contention", "the idempotency key kept expiring: try again")
+
+
+def is_replay(request: Request, view: Any) -> bool:
+    """Whether :func:`respond_once` will answer ``request`` from the store: a POST to a view
+    that replays, whose user's key holds a live first answer to this same request. Such a
+    retry does no work (the write throttle lets it through); a key in flight, expired or
+    unknown is not one."""
+    raw = request.headers.get(KEY_HEADER)
+    if (
+        raw is None
+        or request.method != "POST"
+        or not getattr(view, "replays_posts", False)
+        or not _KEY.fullmatch(raw)
+        or not request.user.is_authenticated
+    ):
+        return False
+    stored = (
+        _records(request.user.pk, raw)
+        .filter(expires_at__gt=timezone.now())
+        .values_list("fingerprint", flat=True)
+        .first()
+    )
+    return stored is not None and stored == _fingerprint(request)
 
 
 class IdempotentPostMixin:

@@ -3,7 +3,8 @@
 The views say what they read and write with serializers; this module adds what spectacular
 cannot see in them, without touching the views: the input and output of every action (the
 views validate bodies with input serializers of their own), the query parameters, the
-``Idempotency-Key`` header on POST, and the one error body every refusal shares. The API's
+``Idempotency-Key`` header on POST, the write throttle's ``429`` (with ``Retry-After``) on every
+write, and the one error body every refusal shares. The API's
 base view uses :class:`ApiSchema`, so a host that serves its own spectacular schema gets ours
 inside it, whatever its ``DEFAULT_SCHEMA_CLASS``.
 
@@ -19,6 +20,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 from fluentory_bookings.contrib.django.api import serializers as s
 from fluentory_bookings.contrib.django.api.idempotency import (
@@ -27,6 +29,7 @@ from fluentory_bookings.contrib.django.api.idempotency import (
     REPLAYED_HEADER,
 )
 from fluentory_bookings.contrib.django.choices import OneOnOneStatusChoices
+from fluentory_bookings.contrib.django.conf import WRITE_THROTTLE_SCOPE
 from fluentory_bookings.contrib.django.models import FeedKind
 
 __all__ = ["ACTIONS", "FIELDS", "Action", "ApiSchema", "ErrorSerializer"]
@@ -52,6 +55,9 @@ _ERRORS: dict[str, str] = {
     "403": "Not logged in, or not allowed to do this.",
     "404": "No such object, or one the caller may not see.",
     "409": "Refused by the state of things: full, taken, too late, already done, ...",
+    "422": "The Idempotency-Key was used before for a different request.",
+    "429": "Too many writes: this user's budget of writes is spent (`code`: `throttled`). "
+    "Nothing was done; send it again after `Retry-After` seconds.",
 }
 
 LOCAL_TIME = {
@@ -75,6 +81,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
     pattern=rf"^[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}$",
 )
+
+RETRY_AFTER = {
+    "description": "Seconds to wait before the write budget has room again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
 
 REPLAYED = {
     "description": "`true` when this is the stored answer to an earlier request with the "
@@ -193,7 +204,7 @@ FIELDS: dict[tuple[str, str], dict[str, Any]] = {
 
 class ApiSchema(AutoSchema):
     """spectacular's schema, plus :data:`ACTIONS`, ``tz``, ``Idempotency-Key`` and the error
-    responses."""
+    responses (``429`` on the writes the write throttle counts)."""
 
     def _action(self) -> Action:
         for cls in type(self.view).__mro__:
@@ -244,10 +255,19 @@ class ApiSchema(AutoSchema):
             for code, body in bodies.items():
                 if code.startswith("2"):
                     body.setdefault("headers", {})[REPLAYED_HEADER] = REPLAYED
+        if self._throttled():
+            codes.append("429")
         for code in codes:
             if code not in bodies:
                 bodies[code] = self._get_response_for_code(ErrorSerializer, code)
-                bodies[code]["description"] = _ERRORS.get(
-                    code, "The Idempotency-Key was used before for a different request."
-                )
+                bodies[code]["description"] = _ERRORS[code]
+        if "429" in codes:
+            bodies["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
         return bodies
+
+    def _throttled(self) -> bool:
+        """A write the write throttle counts (api/throttles.py)."""
+        return self.method not in SAFE_METHODS and any(
+            getattr(t, "scope", None) == WRITE_THROTTLE_SCOPE
+            for t in getattr(self.view, "throttle_classes", ())
+        )

@@ -15,7 +15,8 @@ API_SCHEMA: dict[str, Any] = {
         "Group-session seats, 1:1 lessons and teachers' availability. Times are ISO 8601 "
         "with an offset, in the zone of `?tz=` (UTC by default). Every refusal has the body "
         "`Error` with a stable `code`. A POST sent with an `Idempotency-Key` header is done "
-        "once: its retries get the first answer."
+        "once: its retries get the first answer. Writes are throttled per user (60 a minute by "
+        "default): past the budget a write is a `429` with `Retry-After`, and nothing is done."
     ),
     "VERSION": fluentory_bookings.__version__,
     # Input and output differ (ids in, objects out): separate components for each direction.

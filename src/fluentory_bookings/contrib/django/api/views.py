@@ -43,6 +43,7 @@ from fluentory_bookings.contrib.django.api.permissions import (
     seats_visible_to,
 )
 from fluentory_bookings.contrib.django.api.schema import ApiSchema
+from fluentory_bookings.contrib.django.api.throttles import WriteRateThrottle
 from fluentory_bookings.contrib.django.calendar.tokens import (
     feed_url,
     issue_feed_token,
@@ -92,11 +93,13 @@ class Negotiation(DefaultContentNegotiation):
 
 class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """What every endpoint shares: a user, our error bodies, cursor pages, the ``tz`` zone,
-    ``Idempotency-Key`` on every POST."""
+    ``Idempotency-Key`` on every POST, a budget of writes per user."""
 
     schema = ApiSchema()
     metadata_class = ApiMetadata
     permission_classes = [Authenticated]
+    # The host's own throttles (DRF's DEFAULT_THROTTLE_CLASSES), then the writes' budget.
+    throttle_classes = [*viewsets.GenericViewSet.throttle_classes, WriteRateThrottle]
     content_negotiation_class = Negotiation
     pagination_class = CursorPages
     cursor_ordering: Sequence[str] = ("id",)
