@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests: `scripts/pg.sh start DIR` prints `PORT`,
-# `scripts/pg.sh stop DIR` removes it. Runs the cluster as the `postgres` user when we are root
+# `scripts/pg.sh stop DIR` removes it, `scripts/pg.sh psql DIR ARGS...` runs psql against it. Runs the cluster as the `postgres` user when we are root
 # (initdb refuses root), on 127.0.0.1 only, with durability off because nothing here must survive.
 # The server binaries are Debian's `postgresql` package, which scripts/provision.sh installs.
 set -euo pipefail
@@ -37,5 +37,9 @@ case "$cmd" in
     fi
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  psql)
+    shift 2
+    as_owner "$(pgbin)/psql" -h 127.0.0.1 -p "$(cat "$dir/port")" -U postgres -d postgres "$@"
+    ;;
+  *) echo "usage: $0 start|stop|psql DIR [psql args]" >&2; exit 2 ;;
 esac

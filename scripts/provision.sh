@@ -5,7 +5,8 @@
 #   scripts/provision.sh demo       Python >= 3.11 with venv: all the demo needs (and every .venv)
 #   scripts/provision.sh test-fast  demo + gettext, Node.js/npm and libical's GObject bindings
 #                                   (the Django suite on SQLite: translations, calendar interop)
-#   scripts/provision.sh test       test-fast + PostgreSQL's server and Chromium (make test)
+#   scripts/provision.sh test       test-fast + PostgreSQL's server, PgBouncer and Chromium
+#                                   (make test)
 #   scripts/provision.sh bench      demo + PostgreSQL's server (the benchmarks)
 #
 # It checks first and does nothing when everything is there (well under a second). When something
@@ -29,6 +30,10 @@ check_demo() {
 check_postgres() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need postgresql
   command -v python3 >/dev/null || need python3  # scripts/pg.sh picks a free port with it
+}
+check_pgbouncer() {
+  # The race suites run again through a transaction-pooling PgBouncer (scripts/pgbouncer.sh).
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need pgbouncer
 }
 check_chromium() {
   local c
@@ -57,7 +62,7 @@ cd "$(dirname "$0")/.."
 case "$want" in
   demo) check_demo ;;
   test-fast) check_demo; check_gettext; check_interop ;;
-  test) check_demo; check_gettext; check_interop; check_postgres; check_chromium ;;
+  test) check_demo; check_gettext; check_interop; check_postgres; check_pgbouncer; check_chromium ;;
   bench) check_demo; check_postgres ;;
   *) echo "usage: $0 demo|test-fast|test|bench" >&2; exit 2 ;;
 esac

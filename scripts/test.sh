@@ -4,7 +4,8 @@
 #   core and docs (no Django);
 #   the Django app and its API on SQLite (all but the schema fuzz);
 #   the same on a real PostgreSQL server that this script starts and removes, with the fuzz;
-#   the races again at REPEATABLE READ and SERIALIZABLE;
+#   the races again through a transaction-pooling PgBouncer, at READ COMMITTED, REPEATABLE READ
+#   and SERIALIZABLE;
 #   the pages in a headless Chromium.
 # `scripts/test.sh --fast` (make test-fast) is the edit-test loop: core, docs and the Django app
 # on SQLite only, without the fuzz and the browser.
@@ -29,7 +30,7 @@ pytest() { .venv/bin/python -m pytest -n "$workers" "$@"; }
 
 if [ -z "$fast" ]; then
   pgdir=$(mktemp -d "${TMPDIR:-/tmp}/fluentory-pg.XXXXXX")
-  cleanup() { bash scripts/pg.sh stop "$pgdir"; }
+  cleanup() { bash scripts/pgbouncer.sh stop "$pgdir/bouncer"; bash scripts/pg.sh stop "$pgdir"; }
   trap cleanup EXIT
   port=$(bash scripts/pg.sh start "$pgdir")
   export FLUENTORY_TEST_PG_HOST=127.0.0.1 FLUENTORY_TEST_PG_PORT=$port
@@ -50,11 +51,20 @@ DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=sqlite \
 if [ -n "$fast" ]; then phase "done"; exit 0; fi
 phase "Django app on PostgreSQL $port"
 DJANGO_SETTINGS_MODULE=tests.settings FLUENTORY_TEST_DB=postgres pytest tests/django tests/api "$@"
-# The races again at the snapshot isolation levels hosts may choose (READ COMMITTED ran above).
-for level in repeatable_read serializable; do
-  phase "concurrency on PostgreSQL at ${level/_/ }"
-  DJANGO_SETTINGS_MODULE=tests.settings_$level FLUENTORY_TEST_DB=postgres \
-    pytest tests/django tests/api -m "concurrency or isolation" "$@"
+# The races again as LMSs deploy: through a transaction-pooling PgBouncer with a small pool, at
+# each isolation level a host may choose. After each run no advisory lock may be left on the
+# server: a session-level one would outlive its transaction there and block the next client.
+bouncer=$(bash scripts/pgbouncer.sh start "$pgdir/bouncer" "$port")
+for level in read_committed repeatable_read serializable; do
+  phase "concurrency through PgBouncer (transaction pooling) at ${level/_/ }"
+  settings=tests.settings$([ "$level" = read_committed ] || echo "_$level")
+  # --reuse-db: the pooler keeps server connections to the test database, so it is not dropped
+  # (the whole server is removed at the end).
+  FLUENTORY_TEST_PG_PORT=$bouncer FLUENTORY_TEST_PG_POOLER=1 DJANGO_SETTINGS_MODULE=$settings \
+    FLUENTORY_TEST_DB=postgres pytest tests/django tests/api -m "concurrency or isolation" \
+    --reuse-db "$@"
+  left=$(bash scripts/pg.sh psql "$pgdir" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+  [ "$left" = 0 ] || { echo "$left advisory locks left on the server after the run" >&2; exit 1; }
 done
 if [ -d tests/e2e ]; then
   # Each worker starts its own live server and Chromium.

@@ -26,6 +26,11 @@ if os.environ.get("FLUENTORY_TEST_DB", "sqlite") == "postgres":
             "TEST": {"NAME": f"test_fluentory_{os.getpid()}"},
         }
     }
+    if os.environ.get("FLUENTORY_TEST_PG_POOLER"):
+        # Through scripts/pgbouncer.sh (transaction pooling): what the docs tell hosts to set.
+        DATABASES["default"]["OPTIONS"] = {"prepare_threshold": None}
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        FLUENTORY_BOOKINGS_TRANSACTION_POOLER = True
 else:
     _dir = tempfile.mkdtemp(prefix="fluentory-sqlite-")
     DATABASES = {

@@ -7,4 +7,6 @@ from tests.settings import DATABASES
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from psycopg import IsolationLevel
 
-    DATABASES["default"]["OPTIONS"] = {"isolation_level": IsolationLevel.REPEATABLE_READ}
+    DATABASES["default"].setdefault("OPTIONS", {})["isolation_level"] = (
+        IsolationLevel.REPEATABLE_READ
+    )

@@ -7,4 +7,4 @@ from tests.settings import DATABASES
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from psycopg import IsolationLevel
 
-    DATABASES["default"]["OPTIONS"] = {"isolation_level": IsolationLevel.SERIALIZABLE}
+    DATABASES["default"].setdefault("OPTIONS", {})["isolation_level"] = IsolationLevel.SERIALIZABLE

@@ -198,3 +198,32 @@ def test_snapshot_isolation_with_atomic_requests_warns(level):
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_read_committed_with_atomic_requests_is_fine():
     assert ids(DATABASES=postgres_at("READ_COMMITTED", ATOMIC_REQUESTS=True)) == []
+
+
+def _pooled(**changes):
+    db = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "lms",
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+        "OPTIONS": {"prepare_threshold": None},
+    }
+    return {"default": {**db, **changes}}
+
+
+@pytest.mark.parametrize(
+    "database",
+    [
+        _pooled(DISABLE_SERVER_SIDE_CURSORS=False),
+        _pooled(OPTIONS={}),
+        _pooled(OPTIONS={"prepare_threshold": 5}),
+    ],
+)
+def test_behind_a_transaction_pooler_the_database_settings_it_needs(database):
+    from fluentory_bookings.contrib.django.checks import check_transaction_pooler
+
+    with override_settings(DATABASES=database, FLUENTORY_BOOKINGS_TRANSACTION_POOLER=True):
+        assert [m.id for m in check_transaction_pooler()] == ["fluentory_bookings.E011"]
+    with override_settings(DATABASES=_pooled(), FLUENTORY_BOOKINGS_TRANSACTION_POOLER=True):
+        assert check_transaction_pooler() == []
+    with override_settings(DATABASES=database):  # no pooler declared: nothing to ask for
+        assert check_transaction_pooler() == []

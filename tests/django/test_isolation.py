@@ -15,7 +15,6 @@ from datetime import time, timedelta
 import pytest
 from django.db import DatabaseError, OperationalError, connection, transaction
 
-from fluentory_bookings.contrib.django import signals
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession, OneOnOneBooking
 from fluentory_bookings.contrib.django.models.one_on_one import ACTIVE_VALUES
 from fluentory_bookings.contrib.django.services import (
@@ -264,25 +263,56 @@ def advisory_locks_held() -> int:
         return cursor.fetchone()[0]
 
 
+def transaction_isolation() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('transaction_isolation')")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.postgres
-def test_locks_are_held_outside_the_transaction_until_the_use_case_ends(
-    snapshot_mode, make_course, teacher, student
-):
+def test_every_lock_and_setting_is_transaction_scoped(make_course, teacher, student):
+    """Behind a transaction-pooling PgBouncer nothing may outlive the transaction: no
+    session-level advisory lock (its unlock would run on another server connection) and no
+    session-level SET. While the lesson is written the two people's locks are held and the
+    transaction runs at READ COMMITTED; after it, no lock is left and the next transaction
+    runs at the level the settings chose."""
+    from django.db.models.signals import pre_save
+
     course = make_course("one_on_one", teacher=teacher, students=[student])
     av = one_time(teacher, course, day(3), 9)
-    after_commit = []
+    seen = []
 
-    def count_locks(sender, **kwargs):  # runs after the commit, still inside the use case
-        after_commit.append(advisory_locks_held())
+    def inside(sender, **kwargs):
+        seen.append((advisory_locks_held(), transaction_isolation()))
 
-    signals.one_on_one_requested.connect(count_locks, weak=False)
+    pre_save.connect(inside, sender=OneOnOneBooking, weak=False)
     try:
         request_one_on_one(av, student, at(day(3), 9))
     finally:
-        signals.one_on_one_requested.disconnect(count_locks)
+        pre_save.disconnect(inside, sender=OneOnOneBooking)
 
-    assert after_commit == [2]  # the teacher's and the student's, past the commit
+    assert seen == [(2, "read committed")]
     assert advisory_locks_held() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        assert cursor.fetchone()[0] == 0
+    with transaction.atomic():
+        level = transaction_isolation()
+    expected = {"REPEATABLE_READ": "repeatable read", "SERIALIZABLE": "serializable"}
+    configured = getattr(connection.isolation_level, "name", None)
+    assert level == expected.get(configured, "read committed")
+
+
+@pytest.mark.postgres
+def test_inside_read_committed_a_use_case_runs_in_the_caller_s_transaction(
+    make_course, teacher, student
+):
+    course = make_course("one_on_one", teacher=teacher, students=[student])
+    av = one_time(teacher, course, day(3), 9)
+    with isolation.read_committed("default"):
+        request_one_on_one(av, student, at(day(3), 9))
+        assert transaction_isolation() == "read committed"
+    assert OneOnOneBooking.objects.count() == 1
 
 
 def test_the_admin_saves_through_the_services_at_this_level(client, make_user, make_course):

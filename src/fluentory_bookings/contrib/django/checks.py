@@ -347,3 +347,36 @@ def check_api_write_rate(app_configs: Any = None, **kwargs: Any) -> list[checks.
 def _caches_nothing() -> bool:
     backend = str(getattr(settings, "CACHES", {}).get("default", {}).get("BACKEND", ""))
     return backend.endswith(".DummyCache") and apps.is_installed("rest_framework")
+
+
+@checks.register(TAG, checks.Tags.database)
+def check_transaction_pooler(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Behind a transaction-pooling PgBouncer a server connection is another client's after each
+    transaction: nothing that outlives one may be used. The app's own work is transaction-scoped;
+    these two Django/psycopg defaults are not."""
+    if not app_settings.TRANSACTION_POOLER:
+        return []
+    problems = []
+    for alias, db in settings.DATABASES.items():
+        if db.get("ENGINE") != "django.db.backends.postgresql":
+            continue
+        if not db.get("DISABLE_SERVER_SIDE_CURSORS"):
+            problems.append(
+                checks.Error(
+                    f"DATABASES[{alias!r}] uses server-side cursors (QuerySet.iterator()), which "
+                    "live outside a transaction and break behind a transaction pooler.",
+                    hint=f'Set DATABASES[{alias!r}]["DISABLE_SERVER_SIDE_CURSORS"] = True.',
+                    id="fluentory_bookings.E011",
+                )
+            )
+        if (db.get("OPTIONS") or {}).get("prepare_threshold", 5) is not None:
+            problems.append(
+                checks.Error(
+                    f"DATABASES[{alias!r}] lets psycopg prepare statements on the server, where "
+                    "another client's connection may already hold one of the same name "
+                    "(DuplicatePreparedStatement) behind a transaction pooler.",
+                    hint=f'Set DATABASES[{alias!r}]["OPTIONS"]["prepare_threshold"] = None.',
+                    id="fluentory_bookings.E011",
+                )
+            )
+    return problems

@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_MAX_ATTEMPTS": 5,
     "REMINDER_RETRY_DELAY": timedelta(minutes=1),
     "REMINDER_BATCH": 100,
+    # Whether the databases the app writes to are reached through a connection pooler in
+    # transaction mode (PgBouncer's pool_mode = transaction, most managed PostgreSQL offers):
+    # the system checks then ask for the database settings that mode needs.
+    "TRANSACTION_POOLER": False,
     # API idempotency keys: how long a POST's first result is replayed to its retries.
     "IDEMPOTENCY_TTL": timedelta(hours=24),
     # API write throttle (api/throttles.py): how many writes (POST, PUT, PATCH, DELETE) one user

@@ -12,11 +12,11 @@ row. A second request with the key waits on the constraint (PostgreSQL) or on th
 first request is refused (any non-2xx answer), its transaction rolls back with the claim: a
 refusal changed nothing, so there is nothing to replay, and the key stays free for a retry.
 
-At PostgreSQL's REPEATABLE READ and SERIALIZABLE the services must run outside any transaction
-(:mod:`~fluentory_bookings.contrib.django.services.isolation`), so there the retries are
-serialised by a session advisory lock on the key instead, and the result is stored right after
-the service's own commit. Only a process dying between those two commits can then let a retry
-run the request again (where the booking's own constraints still refuse most duplicates).
+At PostgreSQL's REPEATABLE READ and SERIALIZABLE the transaction is set to READ COMMITTED as its
+first statement (:func:`~fluentory_bookings.contrib.django.services.isolation.read_committed`),
+so the services decide inside it exactly as at READ COMMITTED, and the claim, the booking and
+the stored answer commit together at every level. Nothing is held outside the transaction, so
+this holds behind a transaction-pooling PgBouncer too.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -38,7 +37,7 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import IdempotencyRecord
-from fluentory_bookings.contrib.django.services.isolation import TryAgain, is_snapshot_isolation
+from fluentory_bookings.contrib.django.services.isolation import TryAgain, read_committed
 
 __all__ = [
     "KEY_HEADER",
@@ -90,11 +89,9 @@ def respond_once(request: Request, call: Callable[[], Response]) -> Response:
         return call()
     fingerprint = _fingerprint(request)
     alias = router.db_for_write(IdempotencyRecord)
-    if is_snapshot_isolation(alias):
-        return _respond_once_locked(alias, user.pk, raw, fingerprint, call)
     for _attempt in range(_CLAIM_ATTEMPTS):
         now = timezone.now()
-        with transaction.atomic(using=alias):
+        with read_committed(alias):
             # An expired record of this key no longer counts: the key starts afresh.
             _records(user.pk, raw).expired(now).delete()
             try:
@@ -160,48 +157,6 @@ class IdempotentPostMixin:
             # DRF calls the handler after authentication, so the key's owner is known there.
             self.post = lambda req, *a, **kw: respond_once(req, lambda: handler(req, *a, **kw))
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
-def _respond_once_locked(
-    alias: str, user_pk: Any, key: str, fingerprint: str, call: Callable[[], Response]
-) -> Response:
-    with _advisory_lock(alias, user_pk, key):
-        now = timezone.now()
-        _records(user_pk, key).expired(now).delete()
-        stored = _records(user_pk, key).first()
-        if stored is not None:
-            return _replay(stored, fingerprint)
-        response = call()
-        if _succeeded(response):
-            record = IdempotencyRecord(
-                user_id=user_pk,
-                key=key,
-                fingerprint=fingerprint,
-                created=now,
-                expires_at=now + app_settings.IDEMPOTENCY_TTL,
-            )
-            _fill(record, response)
-            record.save(using=alias)
-        return response
-
-
-@contextmanager
-def _advisory_lock(alias: str, user_pk: Any, key: str) -> Iterator[None]:
-    lock = int.from_bytes(
-        hashlib.blake2b(
-            f"fluentory_bookings:idempotency:{user_pk}:{key}".encode(), digest_size=8
-        ).digest(),
-        "big",
-        signed=True,
-    )
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [lock])
-    try:
-        yield
-    finally:
-        if connections[alias].connection is not None:  # closed: the server let go of it
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
 
 
 def _records(user_pk: Any, key: str) -> Any:

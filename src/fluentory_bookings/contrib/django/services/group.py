@@ -37,7 +37,6 @@ from fluentory_bookings.contrib.django.services.calendar_changes import (
 from fluentory_bookings.contrib.django.services.integrity import violates
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.contrib.django.services.locks import (
-    lock_session_keys,
     lock_sessions,
     lock_users,
 )
@@ -649,7 +648,6 @@ def _book_open_seat(
     )
     if decision.outcome is not SeatStatus.CONFIRMED or decision.status is not _SCHEDULED:
         return None
-    lock_session_keys([unlocked.pk])
     booking = Booking(session=unlocked, student=student, status=_CONFIRMED)
     if not _insert_with_spare_seat(unlocked, booking):
         return None

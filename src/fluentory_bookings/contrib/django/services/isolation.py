@@ -5,25 +5,22 @@ statement sees every commit made before it started, so the locks taken first in 
 transaction (:mod:`.locks`) make every later read fresh.
 
 Under REPEATABLE READ and SERIALIZABLE the snapshot is taken at the transaction's first
-statement and kept. A lock taken *inside* the transaction cannot help: the snapshot predates the
-wait, so everything read after it is stale. Here, therefore, the locks are taken *before* the
-transaction, as session-level advisory locks on the same keys:
+statement and kept, so a lock taken inside the transaction would come too late. There a use
+case runs in a transaction of its own whose first statement is ``SET TRANSACTION ISOLATION
+LEVEL READ COMMITTED`` (:func:`read_committed`): inside it the same transaction-scoped locks
+(``pg_advisory_xact_lock``, ``SELECT ... FOR UPDATE``) work exactly as at READ COMMITTED, and
+they are released by the COMMIT or ROLLBACK. Nothing outlives the transaction: no session-level
+lock and no session ``SET``, so the use cases hold behind a connection pooler in transaction
+mode (PgBouncer's default on most managed PostgreSQL), where consecutive statements outside a
+transaction may run on different server connections.
 
-1. the use case runs; the first lock it asks for that is not held yet stops it
-   (:class:`NeedLocks`) and its transaction rolls back, having written nothing;
-2. every key asked for so far is then taken, in one fixed (sorted) order, outside any
-   transaction, after letting go of those already held, so that no two callers wait in a cycle;
-3. the use case runs again in a new transaction whose snapshot is taken after the locks: it
-   reads what every earlier holder committed;
-4. the locks are released when the use case returns or fails.
-
-A serialization failure or a deadlock the database still reports (two workers expiring the
-same rows, SERIALIZABLE's predicate checks) rolls everything back and the use case runs again,
-at most :data:`MAX_ATTEMPTS` times in all; then the caller gets :class:`TryAgain`. Inside a
-transaction the caller opened, no lock can be taken before the snapshot and nothing can be
-retried, so at these levels the use cases refuse to run there (:class:`TryAgain`,
-``reason="outer_transaction"``), except inside :func:`predicting`: a dry run that is rolled
-back anyway may read a stale snapshot.
+A deadlock or serialization failure the database still reports rolls everything back and the use
+case runs again, at most :data:`MAX_ATTEMPTS` times in all; then the caller gets
+:class:`TryAgain`. Inside a transaction the caller opened at REPEATABLE READ or SERIALIZABLE the
+snapshot predates any lock and nothing can be retried, so the use cases refuse to run there
+(:class:`TryAgain`, ``reason="outer_transaction"``), except inside :func:`read_committed` (the
+caller's transaction is then at READ COMMITTED) or :func:`predicting` (a dry run that is rolled
+back anyway may read a stale snapshot).
 """
 
 from __future__ import annotations
@@ -31,22 +28,21 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, connections, router, transaction
 
 from fluentory_bookings.core.errors import BookingError
 
 __all__ = [
     "MAX_ATTEMPTS",
     "TryAgain",
-    "held_keys",
     "is_snapshot_isolation",
     "predicting",
+    "read_committed",
     "use_case",
 ]
 
@@ -78,21 +74,8 @@ class TryAgain(BookingError):
         self.reason = reason
 
 
-class NeedLocks(Exception):
-    """Raised inside a use case to have :func:`use_case` take these keys before the snapshot."""
-
-    def __init__(self, keys: Iterable[int]) -> None:
-        super().__init__("locks must be taken before the transaction")
-        self.keys = frozenset(keys)
-
-
-@dataclass
-class _Run:
-    alias: str
-    held: set[int] = field(default_factory=set)
-
-
-_current: ContextVar[_Run | None] = ContextVar("fluentory_bookings_decision", default=None)
+_current: ContextVar[str | None] = ContextVar("fluentory_bookings_decision", default=None)
+_read_committed: ContextVar[str | None] = ContextVar("fluentory_bookings_rc", default=None)
 _predicting: ContextVar[bool] = ContextVar("fluentory_bookings_predicting", default=False)
 
 
@@ -121,13 +104,29 @@ def is_snapshot_isolation(alias: str) -> bool:
     return getattr(level, "name", None) in _SNAPSHOT_LEVELS
 
 
-def held_keys(alias: str) -> set[int] | None:
-    """The advisory keys this use case holds outside its transaction, or ``None`` when the
-    locks belong inside it (READ COMMITTED, SQLite, or no use case running)."""
-    run = _current.get()
-    if run is None or run.alias != alias:
-        return None
-    return run.held
+@contextmanager
+def read_committed(using: str) -> Iterator[None]:
+    """A transaction (``transaction.atomic``) at READ COMMITTED, whatever the connection's level.
+
+    Its first statement is ``SET TRANSACTION ISOLATION LEVEL READ COMMITTED`` when the
+    connection is at REPEATABLE READ or SERIALIZABLE, so the locks taken inside it make later
+    reads fresh, and use cases called inside it run there (at those levels they refuse any other
+    open transaction). Nested inside another transaction it is a savepoint of that one.
+    """
+    conn = connections[using]
+    if conn.in_atomic_block:
+        with transaction.atomic(using=using):
+            yield
+        return
+    with transaction.atomic(using=using):
+        if is_snapshot_isolation(using):
+            with conn.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        token = _read_committed.set(using)
+        try:
+            yield
+        finally:
+            _read_committed.reset(token)
 
 
 def use_case(fn: Callable[P, R]) -> Callable[P, R]:
@@ -141,36 +140,28 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
         alias = router.db_for_write(_booking_model())
         if not is_snapshot_isolation(alias):
             return fn(*args, **kwargs)
-        conn = connections[alias]
-        if conn.in_atomic_block:
+        if connections[alias].in_atomic_block:
+            if _read_committed.get() == alias:
+                return fn(*args, **kwargs)
             raise TryAgain(
                 "outer_transaction",
                 "at REPEATABLE READ or SERIALIZABLE, bookings must be decided outside an open "
                 "transaction: call this outside transaction.atomic()",
             )
-        state = _Run(alias)
-        token = _current.set(state)
+        token = _current.set(alias)
         try:
-            return _attempts(fn, args, kwargs, state)
+            return _attempts(fn, args, kwargs, alias)
         finally:
             _current.reset(token)
-            _release(alias, state.held)
 
     return run
 
 
-def _attempts(fn: Callable[..., R], args: Any, kwargs: Any, state: _Run) -> R:
-    wanted: set[int] = set()
+def _attempts(fn: Callable[..., R], args: Any, kwargs: Any, alias: str) -> R:
     for attempt in range(MAX_ATTEMPTS):
         try:
-            if not wanted <= state.held:
-                # Let go first, then take all in one order: nobody waits holding a key out of it.
-                _release(state.alias, state.held)
-                state.held.clear()
-                _acquire(state.alias, wanted, state.held)
-            return fn(*args, **kwargs)
-        except NeedLocks as need:
-            wanted |= need.keys
+            with read_committed(alias):
+                return fn(*args, **kwargs)
         except DatabaseError as exc:
             if _sqlstate(exc) not in _RETRYABLE:
                 raise
@@ -181,23 +172,6 @@ def _attempts(fn: Callable[..., R], args: Any, kwargs: Any, state: _Run) -> R:
         f"too many concurrent changes: no consistent decision after {MAX_ATTEMPTS} attempts; "
         "nothing was written, try again",
     )
-
-
-def _acquire(alias: str, keys: Iterable[int], held: set[int]) -> None:
-    """Take ``keys`` in sorted order, recording each in ``held`` as soon as it is ours."""
-    with connections[alias].cursor() as cursor:
-        for key in sorted(keys):
-            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-            held.add(key)
-
-
-def _release(alias: str, keys: Iterable[int]) -> None:
-    conn = connections[alias]
-    if conn.connection is None:  # closed: the server let go of its locks
-        return
-    with conn.cursor() as cursor:
-        for key in sorted(keys):
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 @contextmanager

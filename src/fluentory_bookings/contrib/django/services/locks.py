@@ -11,11 +11,10 @@ never wait on each other in a cycle.
   single write lock from its first statement, so every writer is serialised (the system check
   ``fluentory_bookings.W001`` asks for that mode).
 
-At PostgreSQL's REPEATABLE READ and SERIALIZABLE a lock taken inside the transaction comes too
-late (the snapshot predates it): there the same keys are taken before the transaction starts,
-by :func:`~.isolation.use_case`, and asking for one that is not held yet restarts the use case.
-Sessions then get an advisory key too, so that their rows are never updated by one use case
-after another's snapshot (which would be a serialization failure, not a wait).
+At PostgreSQL's REPEATABLE READ and SERIALIZABLE :func:`~.isolation.use_case` runs the use case
+in a transaction set to READ COMMITTED, so the same locks work the same way at every level. Every
+lock here is transaction-scoped: nothing is left held, even behind a transaction-pooling
+PgBouncer.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from typing import Any
 from django.db import connections, router
 
 from fluentory_bookings.contrib.django.models import LiveClassSession
-from fluentory_bookings.contrib.django.services.isolation import NeedLocks, held_keys
 
 
 def _key(name: str) -> int:
@@ -44,41 +42,20 @@ def lock_users(*users: Any, using: str | None = None) -> None:
     if conn.vendor != "postgresql":
         return
     keys = {_key(f"fluentory_bookings:user:{_pk(u)}") for u in users if u is not None}
-    held = held_keys(alias)
-    if held is not None:
-        _require(held, keys)
-        return
     with conn.cursor() as cursor:
         for key in sorted(keys):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def lock_session_keys(session_ids: Iterable[int], using: str | None = None) -> None:
-    """At REPEATABLE READ or SERIALIZABLE, make sure these sessions' keys are held; else no-op.
-
-    For a write to a session row that does not lock it first (a conditional UPDATE).
-    """
-    alias = using or router.db_for_write(LiveClassSession)
-    held = held_keys(alias)
-    if held is not None:
-        _require(held, {_key(f"fluentory_bookings:session:{pk}") for pk in session_ids})
-
-
 def lock_sessions(session_ids: Iterable[int]) -> dict[int, LiveClassSession]:
     """Lock session rows (ascending pk, the fixed order) and return them fresh from the database."""
     ids = sorted(set(session_ids))
-    lock_session_keys(ids)
     rows = LiveClassSession.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     found = {s.pk: s for s in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise LiveClassSession.DoesNotExist(f"no session with id {missing[0]}")
     return found
-
-
-def _require(held: set[int], keys: set[int]) -> None:
-    if not keys <= held:
-        raise NeedLocks(keys)
 
 
 def _pk(user: Any) -> Any:
