@@ -63,19 +63,20 @@ def form_error_summary(context: Context) -> dict[str, Any]:
 
 @register.simple_tag(takes_context=True)
 def booking_links(context: Context) -> list[dict[str, Any]]:
-    """The booking pages for the navigation: *My bookings* for everyone signed in; *Group
-    sessions*, *Availability* and *1:1 lessons* only for a user the adapter says teaches a
-    course. ``current`` marks the link of the page being shown (``aria-current="page"``)."""
+    """The booking pages for the navigation: *My bookings* for everyone signed in; *My group
+    sessions*, *My availability* and *My 1:1 lessons* only for a user the adapter's
+    ``get_taught_courses`` gives a course. ``current`` marks the link of the page being shown (``aria-current="page"``)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    # Each link is named as its page's title is.
     pages = [("student_bookings", _("My bookings"), ("student_booking",))]
     if get_adapter().get_taught_courses(user).exists():
         pages += [
-            ("teacher_schedule", _("Group sessions"), ("teacher_session", "teacher_booking")),
-            ("teacher_availability", _("Availability"), ("teacher_availability",)),
-            ("teacher_one_on_one_bookings", _("1:1 lessons"), ("teacher_one_on_one",)),
+            ("teacher_schedule", _("My group sessions"), ("teacher_session", "teacher_booking")),
+            ("teacher_availability", _("My availability"), ("teacher_availability",)),
+            ("teacher_one_on_one_bookings", _("My 1:1 lessons"), ("teacher_one_on_one",)),
         ]
     match = getattr(request, "resolver_match", None)
     here = match.url_name if match is not None and match.namespace == NAMESPACE else ""
