@@ -152,3 +152,27 @@ def test_a_failed_form_page_works_without_javascript(make_user, make_course, ope
     with desk.expect_navigation():
         form.locator("button, input[type='submit']").first.click()
     expect(desk.locator(".fb-error-summary a[href^='#']").first).to_be_visible()
+
+
+def test_the_first_page_is_already_in_the_browser_s_zone(make_user, make_course, enroll, open_as):
+    """Issue 18, item 8: without a zone of their own a user saw the first page in the site's
+    zone (UTC) and the browser's only from the second. The layout's script now loads the first
+    page once more when its zone is not the browser's; once, and never with a zone cookie."""
+    sam = make_user("sam")
+    page = open_as(sam, timezone_id="America/New_York")
+    loads = []  # the page's document requests
+    page.on("request", lambda r: r.is_navigation_request() and loads.append(r.url))
+    page.goto(url("student_bookings"))
+    expect(page.locator("main")).to_contain_text("America/New_York")
+    page.wait_for_timeout(300)
+    assert len(loads) == 2  # the page, and one reload
+    page.goto(url("student_bookings"))
+    page.wait_for_timeout(300)
+    assert len(loads) == 3  # the cookie is there: no reload any more
+
+    utc = open_as(make_user("bea"), timezone_id="UTC")
+    seen = []
+    utc.on("request", lambda r: r.is_navigation_request() and seen.append(r.url))
+    utc.goto(url("student_bookings"))
+    utc.wait_for_timeout(300)
+    assert len(seen) == 1  # the site's zone is the browser's: nothing to reload
