@@ -613,6 +613,8 @@ def test_the_seed_creates_the_demo_and_a_second_run_changes_nothing():
     assert student_zones
     assert not student_zones & teacher_zones
     assert all(p.is_demo for p in UserProfile.objects.all())
+    # Every demo user has an address, so the demo's e-mails and reminders are printed (issue 18).
+    assert not get_user_model().objects.filter(email="").exists()
     assert not teachers.filter(is_staff=True).exists()  # staff may act on anyone's bookings
 
     assert set(Course.objects.values_list("booking_type", flat=True)) == {
@@ -633,3 +635,22 @@ def test_the_seed_creates_the_demo_and_a_second_run_changes_nothing():
 
 def test_the_lms_migrations_match_its_models():
     call_command("makemigrations", "lms", check=True, dry_run=True, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_the_site_s_own_404_without_debug(client, settings, make_user):
+    """Outside DEBUG (a site, or the demo run as docs/django/example-lms.md says) a page that
+    is not there, or a booking that is not yours, is the LMS's own page, in its layout."""
+    settings.DEBUG = False
+    client.force_login(make_user("nobody"))
+    for path in (
+        "/no-such-page/",
+        reverse("fluentory_bookings:student_booking_cancel", args=[999]),
+    ):
+        response = client.get(path)
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "Page not found" in html
+        assert 'class="lms-header"' in html  # the site's layout, its navigation
+        assert "Technical" not in html
+        assert "URLconf" not in html

@@ -38,7 +38,9 @@ def work(group, teacher, make_user, make_course, enroll, settings):
     settings.FLUENTORY_BOOKINGS_REMINDER_OFFSETS = [H1]
     settings.TASKS = {"default": {"BACKEND": IMMEDIATE}}
     now = timezone.now().replace(microsecond=0)
-    seated, waiting, reminded, requester = (make_user() for _ in range(4))
+    seated, waiting, requester = (make_user() for _ in range(3))
+    # With an address: a reminder to a student without one is not sent (issue 18).
+    reminded = make_user(email="reminded@example.org")
     enroll(group, seated, waiting, reminded)
 
     # A pending 1:1 request nobody decided in time.

@@ -204,12 +204,33 @@ def test_a_started_session_s_reminders_are_not_sent(booked):
     assert mail.outbox == []
 
 
-def test_a_student_without_an_address_is_marked_sent_without_a_mail(booked):
+def test_a_reminder_to_a_student_without_an_address_is_recorded_as_not_sent(booked):
+    """Issue 18: it was marked sent, to nobody. Now it is skipped, with the reason, once."""
     [booking] = booked(1)
     get_user_model().objects.filter(pk=booking.student_id).update(email="")
     due_now(booking)
-    assert send_due_reminders().sent == 1
+    assert send_due_reminders() == Dispatched(sent=0, retrying=0, failed=0, skipped=1)
     assert mail.outbox == []
+    reminder = BookingReminder.objects.get(group_booking=booking)
+    assert reminder.sent_at is None
+    assert reminder.failed_at is not None
+    assert reminder.last_error == "not sent: the recipient has no e-mail address"
+    assert send_due_reminders() == Dispatched(sent=0, retrying=0, failed=0, skipped=0)
+
+
+def test_a_host_channel_that_cannot_reach_the_student_is_not_retried(booked, monkeypatch):
+    from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter
+    from fluentory_bookings.contrib.django.notifications.errors import Undeliverable
+
+    def no_phone(self, reminder):
+        raise Undeliverable("no phone number")
+
+    monkeypatch.setattr(DefaultBookingAdapter, "send_reminder", no_phone)
+    [booking] = booked(1)
+    due_now(booking)
+    assert send_due_reminders().skipped == 1
+    reminder = BookingReminder.objects.get(group_booking=booking)
+    assert (reminder.attempts, reminder.last_error) == (0, "not sent: no phone number")
 
 
 def test_the_command_runs_once_and_says_what_it_did(booked):

@@ -108,8 +108,14 @@ class Command(BaseCommand):
 
 def _person(username, full_name, zone):
     first, last = full_name.split(" ", 1)
+    # An address at example.org (reserved, never delivered): the demo prints its e-mails in the
+    # terminal, and a user without an address gets none (a reminder to them is not sent).
     user = get_user_model().objects.create_user(
-        username, password=username, first_name=first, last_name=last
+        username,
+        email=f"{username}@example.org",
+        password=username,
+        first_name=first,
+        last_name=last,
     )
     UserProfile.objects.create(user=user, timezone=zone, is_demo=True)
     return user

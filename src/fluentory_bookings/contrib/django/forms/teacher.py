@@ -97,7 +97,12 @@ class _Timed(forms.Form):
 class SessionForm(_Timed):
     """A new group session, or a weekly run of them."""
 
-    course = forms.ModelChoiceField(queryset=None, label=_("Course"))  # type: ignore[arg-type]
+    # Our own empty choice: Django's ("- Select an option -") is not in every catalog.
+    course = forms.ModelChoiceField(
+        queryset=None,  # type: ignore[arg-type]
+        label=_("Course"),
+        empty_label=_("Choose a course"),
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"),

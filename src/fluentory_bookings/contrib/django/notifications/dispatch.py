@@ -31,6 +31,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import BookingReminder
 from fluentory_bookings.contrib.django.models.sessions import LIVE_SESSION_VALUES
+from fluentory_bookings.contrib.django.notifications.errors import Undeliverable
 from fluentory_bookings.contrib.django.services.isolation import use_case
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.errors import InvalidInput
@@ -57,8 +58,9 @@ class Dispatched(NamedTuple):
     failed: int
     """Reminders whose last attempt failed: ``failed_at`` and ``last_error`` are set."""
     skipped: int
-    """Due reminders of bookings no longer upcoming (started, or ended around the services):
-    recorded as failed without a send."""
+    """Due reminders not sent: of bookings no longer upcoming (started, or ended around the
+    services), or to nobody (the channel raised ``Undeliverable``: a student without an e-mail
+    address). Recorded as failed, the reason in ``last_error``."""
 
 
 def send_due_reminders(
@@ -69,7 +71,8 @@ def send_due_reminders(
 
     Due: not sent, not failed, ``remind_at`` reached, lease free (never claimed, or its lease or
     back-off over). A due reminder whose booking is no longer confirmed and upcoming (its
-    session live) is not sent but recorded as failed (``skipped`` in the report).
+    session live), or whose channel cannot reach the student (``Undeliverable``: no e-mail
+    address), is not sent but recorded as failed (``skipped`` in the report).
 
     Raises:
         InvalidInput: ``limit`` is not a positive ``int`` or ``lease`` not a positive
@@ -194,6 +197,12 @@ def _send(reminder: BookingReminder, fixed: datetime | None) -> str:
         return "skipped"
     try:
         adapter.send_reminder(reminder)
+    except Undeliverable as exc:
+        # Nobody to send it to (a student without an e-mail address): not sent, and no retry
+        # would change that. Recorded as not sent, with the reason, never as sent.
+        error = f"not sent: {exc}"[:_MAX_ERROR]
+        mine.update(failed_at=fixed or adapter.now(), last_error=error, claimed_until=None)
+        return "skipped"
     except Exception as exc:  # any failure of the host's channel is recorded and retried
         return _record_failure(reminder, exc, mine, fixed or adapter.now())
     mine.update(sent_at=fixed or adapter.now(), claimed_until=None)

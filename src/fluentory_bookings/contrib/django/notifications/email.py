@@ -46,6 +46,7 @@ from fluentory_bookings.contrib.django.calendar.events import (
 )
 from fluentory_bookings.contrib.django.conf import app_settings
 from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
+from fluentory_bookings.contrib.django.notifications.errors import Undeliverable
 from fluentory_bookings.core.approvals import OneOnOneStatus
 from fluentory_bookings.core.errors import InvalidInput
 from fluentory_bookings.core.seats import SeatStatus
@@ -81,13 +82,18 @@ _CONFIRMED = {SeatStatus.CONFIRMED.value, OneOnOneStatus.CONFIRMED.value}
 
 
 def send_email(notification: Notification) -> None:
-    """Render and send the e-mail for ``notification`` (nothing for a user without an address).
+    """Render and send the e-mail for ``notification``.
 
-    Errors of the mail backend propagate: the caller decides (see ``messages.deliver_safely``).
+    Raises:
+        Undeliverable: the recipient has no e-mail address; nothing was sent.
+
+    Errors of the mail backend propagate too: the caller decides (see
+    ``messages.deliver_safely`` and ``dispatch``).
     """
     message = render_email(notification)
-    if message is not None:
-        message.send()
+    if message is None:
+        raise Undeliverable("the recipient has no e-mail address")
+    message.send()
 
 
 def render_email(notification: Notification) -> EmailMultiAlternatives | None:

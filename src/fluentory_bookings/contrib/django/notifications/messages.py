@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 
 from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
+from fluentory_bookings.contrib.django.notifications.errors import Undeliverable
 from fluentory_bookings.contrib.django.notifications.framework import ImmediateBackend, task
 from fluentory_bookings.core.errors import InvalidInput
 
@@ -155,6 +156,16 @@ def deliver_safely(notification: Notification) -> bool:
     """:func:`deliver`, with any failure logged instead of raised; whether it was sent."""
     try:
         deliver(notification)
+    except Undeliverable as exc:
+        logger.info(
+            "%s notification for %s %s not sent to user %s: %s",
+            notification.event,
+            notification.kind,
+            notification.booking.pk,
+            notification.recipient.pk,
+            exc,
+        )
+        return False
     except Exception:
         logger.exception(
             "could not send the %s notification for %s %s to user %s",
@@ -183,6 +194,9 @@ def deliver_later(
     notification = build(event, booking, recipient, context)
     try:
         deliver(notification)
+    except Undeliverable as exc:  # nothing a retry could change
+        logger.info("%s notification for %s %s not sent: %s", event, kind, booking_id, exc)
+        return
     except Exception:
         logger.exception("could not send the %s notification for %s %s", event, kind, booking_id)
         raise
