@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fluentory_bookings.contrib.django import human
-from fluentory_bookings.contrib.django.models import LiveClassSession
+from fluentory_bookings.contrib.django.models import LiveClassSession, OneOnOneBooking
 from fluentory_bookings.contrib.django.services import (
     book_group_session,
     create_session,
@@ -24,7 +24,7 @@ from fluentory_bookings.contrib.django.services import (
     request_one_on_one,
     set_availability,
 )
-from fluentory_bookings.core.errors import SlotReason, SlotUnavailable
+from fluentory_bookings.core.errors import InvalidInput, SlotReason, SlotUnavailable
 from tests.django.test_pages_student import messages_of, snapshot, texts
 from tests.django.when import day
 
@@ -367,3 +367,51 @@ def test_my_bookings_and_the_picker_name_the_teacher(logged_in, student, lessons
         url("student_book_one_on_one", course.pk), {"week": start.date().isoformat()}
     )
     assert ", Tess Teacher</a>" in texts(picker)
+
+
+def test_a_note_for_the_teacher_is_kept_with_the_request(logged_in, student, lessons):
+    course, availability = lessons
+    start = open_slots_for(availability)[0].start
+    page = logged_in.get(
+        url("student_book_one_on_one_submit", availability.pk),
+        {"start": start.isoformat(), "course": course.pk},
+    )
+    assert 'name="note"' in texts(page)
+    response = logged_in.post(
+        url("student_book_one_on_one_submit", availability.pk),
+        {
+            "starts_at": start.isoformat(),
+            "weeks": 1,
+            "course": course.pk,
+            "note": "  Interviews, please.  ",
+        },
+    )
+    assert response.status_code == 302
+    notes = list(
+        OneOnOneBooking.objects.filter(student=student).values_list("student_note", flat=True)
+    )
+    assert notes == ["Interviews, please."]
+
+
+def test_a_note_too_long_names_the_field_and_writes_nothing(logged_in, lessons):
+    course, availability = lessons
+    start = open_slots_for(availability)[0].start
+    before = snapshot()
+    response = logged_in.post(
+        url("student_book_one_on_one_submit", availability.pk),
+        {"starts_at": start.isoformat(), "weeks": 1, "course": course.pk, "note": "x" * 1001},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["note"]
+    assert 'aria-invalid="true"' in texts(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("note", ["x" * 1001, 7, None])
+def test_the_service_refuses_a_note_that_is_not_short_text(student, lessons, note):
+    course, availability = lessons
+    start = open_slots_for(availability)[0].start
+    with pytest.raises(InvalidInput) as caught:
+        request_one_on_one(availability, student, start, course=course, note=note)
+    assert caught.value.field == "student_note"
+    assert not OneOnOneBooking.objects.exists()

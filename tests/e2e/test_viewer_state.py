@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from fluentory_bookings.contrib.django.models import Booking
+from fluentory_bookings.contrib.django.models import Booking, OneOnOneBooking
 from fluentory_bookings.contrib.django.services import (
     book_group_session,
     open_slots_for,
@@ -203,10 +203,12 @@ def test_the_confirm_page_says_the_teacher_approves_and_by_when(
     expect(note).to_contain_text("You will have an answer by")
     button = page.get_by_role("button", name=re.compile("Send the request", re.I))
     expect(button).to_be_visible()
+    page.get_by_label("Note for the teacher (optional)").fill("Job interviews, please.")
     accessible(page)
     with page.expect_navigation():
         button.click()
     expect_message(page, "teacher will confirm")
+    assert OneOnOneBooking.objects.get(student=ann).student_note == "Job interviews, please."
 
 
 # --- 9 ------------------------------------------------------------------------------------------

@@ -104,6 +104,13 @@ class OneOnOneRequestForm(forms.Form):
         min_value=1,
         error_messages={"invalid": _("Please enter a whole number of weeks.")},
     )
+    note = forms.CharField(
+        label=_("Note for the teacher (optional)"),
+        help_text=_("What you would like to work on, or anything the teacher should know."),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -389,6 +389,7 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
                 form.cleaned_data["starts_at"],
                 course=course,
                 weeks=form.cleaned_data["weeks"],
+                note=form.cleaned_data["note"],
             )
         except (Conflict, SlotUnavailable) as exc:
             if _just_taken(exc, form.cleaned_data["weeks"]):
