@@ -109,7 +109,7 @@ def test_the_sessions_list_shows_my_seat_and_my_waitlist_place_with_their_action
     # Seats left and how many wait.
     assert rows[waiting.pk]["session"].waiting == 2
     assert rows[held.pk]["session"].remaining_seats == 1
-    assert "Waiting" in body
+    assert "2 waiting" in body
 
 
 def test_the_book_page_of_a_session_i_hold_shows_my_seat_not_the_button(

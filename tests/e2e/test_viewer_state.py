@@ -66,6 +66,11 @@ def picker(course, availability) -> str:
     return f"{url('student_book_one_on_one', course_id=course.pk)}?week={availability.start_date}"
 
 
+def sideways(page: Page) -> int:
+    """How far the page scrolls sideways (0 when it fits its viewport)."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+
+
 def open_on(open_as, user, viewport: dict[str, int]) -> Page:
     return open_as(user, viewport=viewport)
 
@@ -100,6 +105,7 @@ def test_after_booking_the_list_shows_my_seat_and_my_waitlist_place(
     expect(mine.get_by_role("link", name=re.compile("^Book", re.I))).to_have_count(0)
     expect(mine.get_by_role("link", name=re.compile("^Move", re.I))).to_have_count(1)
     expect(mine.get_by_role("link", name=re.compile("^Cancel", re.I))).to_have_count(1)
+    assert sideways(page) == 0
     waiting = row_of(page, "Grammar")
     expect(waiting).to_contain_text("You are number 1 on the waitlist.")
     expect(waiting).not_to_contain_text("Join the waitlist")
@@ -145,6 +151,7 @@ def test_the_move_picker_offers_only_sessions_with_a_free_seat(club, open_as, ac
     page.goto(url("student_booking_reschedule", booking_id=seat.pk))
     choices = page.locator("main input[type='radio']")
     expect(choices).to_have_count(1)
+    assert sideways(page) == 0
     main = page.locator("main")
     expect(main).to_contain_text(re.compile(r"Roomy.*2 seats left"))
     for gone in ("Held", "Packed", "Queue"):
@@ -202,6 +209,7 @@ def test_the_confirm_page_says_the_teacher_approves_and_by_when(
     expect(note).to_contain_text("Tess Teacher must approve this request")
     expect(note).to_contain_text("You will have an answer by")
     button = page.get_by_role("button", name=re.compile("Send the request", re.I))
+    assert sideways(page) == 0
     expect(button).to_be_visible()
     page.get_by_label("Note for the teacher (optional)").fill("Job interviews, please.")
     accessible(page)
