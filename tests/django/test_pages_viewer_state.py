@@ -415,3 +415,36 @@ def test_the_service_refuses_a_note_that_is_not_short_text(student, lessons, not
         request_one_on_one(availability, student, start, course=course, note=note)
     assert caught.value.field == "student_note"
     assert not OneOnOneBooking.objects.exists()
+
+
+def test_the_picker_shows_my_pending_lesson_of_the_week_with_a_way_to_cancel(
+    logged_in, student, lessons
+):
+    course, availability = lessons
+    course.requires_booking_approval = True
+    course.save()
+    start = open_slots_for(availability)[0].start
+    [mine] = request_one_on_one(availability, student, start, course=course)
+    page = logged_in.get(
+        url("student_book_one_on_one", course.pk), {"week": start.date().isoformat()}
+    )
+    body = texts(page)
+    assert "Your lessons this week" in body
+    assert "Waiting for the teacher" in body
+    assert url("student_booking_one_on_one_cancel", mine.pk) in body
+
+
+def test_the_picker_costs_no_more_with_my_lessons(logged_in, student, lessons, others):
+    course, availability = lessons
+    slots = open_slots_for(availability)
+    week = {"week": slots[0].start.date().isoformat()}
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            logged_in.get(url("student_book_one_on_one", course.pk), week)
+        return len(ctx.captured_queries)
+
+    none = count()
+    request_one_on_one(availability, student, slots[0].start, course=course)
+    request_one_on_one(availability, student, slots[1].start, course=course)
+    assert count() == none

@@ -217,6 +217,13 @@ def test_the_confirm_page_says_the_teacher_approves_and_by_when(
         button.click()
     expect_message(page, "teacher will confirm")
     assert OneOnOneBooking.objects.get(student=ann).student_note == "Job interviews, please."
+    # Back on the picker, the week shows the pending request as mine, with the way to cancel.
+    page.goto(picker(course, availability))
+    mine = page.locator("main .fb-mine")
+    expect(mine).to_contain_text("Waiting for the teacher")
+    expect(mine.get_by_role("link", name=re.compile("^Cancel", re.I))).to_have_count(1)
+    assert sideways(page) == 0
+    accessible(page)
 
 
 # --- 9 ------------------------------------------------------------------------------------------

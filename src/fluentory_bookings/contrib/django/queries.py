@@ -41,6 +41,7 @@ __all__ = [
     "pending_requests",
     "upcoming_group_bookings",
     "upcoming_lessons",
+    "viewer_lessons",
     "viewer_seats",
     "waiting_count",
 ]
@@ -167,4 +168,19 @@ def move_targets(booking: Booking, *, now: datetime | None = None) -> QuerySet[L
         .exclude(pk__in=held)
         .annotate(waiting=waiting_count())
         .order_by("starts_at", "pk")
+    )
+
+
+def viewer_lessons(
+    student: Any, course: Any, start: datetime, end: datetime, *, now: datetime | None = None
+) -> QuerySet[OneOnOneBooking]:
+    """The student's lessons of ``course`` starting in ``[start, end)`` that hold their slot
+    (pending or confirmed) and have not started, soonest first, with their teachers: what the
+    1:1 picker's week shows of the viewer's own, in one statement."""
+    if not getattr(student, "is_authenticated", False):
+        return OneOnOneBooking.objects.none()
+    return (
+        upcoming_lessons(student, now=now)
+        .filter(course=course, starts_at__gte=start, starts_at__lt=end)
+        .select_related("teacher")
     )

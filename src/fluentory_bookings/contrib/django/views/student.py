@@ -329,12 +329,19 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
         )
         for day, group in groupby(slots, key=lambda s: s[0].astimezone(zone).date())
     ]
+    # The viewer's own lessons of this week (a slot they hold is no longer open, so the slots
+    # alone would not show it): pending or confirmed, with the way to cancel.
+    mine = [
+        {"booking": b, "teacher_name": person_name(b.teacher)}
+        for b in queries.viewer_lessons(request.user, course, start, end)
+    ]
     return _page(
         request,
         "one_on_one.html",
         {
             **context,
             "form": form,
+            "mine": mine,
             "days": days,
             "week_start": first,
             "week_end": first + timedelta(days=6),
