@@ -148,7 +148,7 @@ def test_my_bookings_says_how_many_wait_beside_my_place(logged_in, student, othe
     book_group_session(session, others[1])
     body = texts(logged_in.get(url("student_bookings")))
     assert "Waitlist, number 1" in body
-    assert "2 waiting in all" in body
+    assert "Waitlist, number 1 <small>(2 waiting in all)</small>" in body
 
 
 def test_the_sessions_list_costs_the_same_queries_for_few_and_many_sessions(
