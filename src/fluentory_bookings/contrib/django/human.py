@@ -91,3 +91,13 @@ def render_page(request: HttpRequest, template: str, context: dict[str, Any]) ->
     zone = viewer_zone(request)
     with timezone.override(zone):
         return render(request, template, {"zone": zone, "zone_name": str(zone), **context})
+
+
+def person_name(user: Any) -> str:
+    """What pages call a person: the full name when the user model gives one
+    (``get_full_name()``), else the username ("Lesson with Tess Teacher", not "tess")."""
+    if user is None:
+        return ""
+    getter = getattr(user, "get_full_name", None)
+    full = str(getter() or "").strip() if callable(getter) else ""
+    return full or str(user.get_username())

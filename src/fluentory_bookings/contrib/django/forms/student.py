@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from django import forms
@@ -33,7 +33,10 @@ class SessionChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         start = timezone.localtime(obj.starts_at)
-        return f"{obj.title}, {date_format(start, gettext('D j M Y, H:i'))}"
+        left = ngettext("%(n)d seat left", "%(n)d seats left", obj.remaining_seats) % {
+            "n": obj.remaining_seats
+        }
+        return f"{obj.title}, {date_format(start, gettext('D j M Y, H:i'))} ({left})"
 
 
 _MARGIN = timedelta(days=8)
@@ -100,6 +103,13 @@ class OneOnOneRequestForm(forms.Form):
         initial=1,
         min_value=1,
         error_messages={"invalid": _("Please enter a whole number of weeks.")},
+    )
+    note = forms.CharField(
+        label=_("Note for the teacher (optional)"),
+        help_text=_("What you would like to work on, or anything the teacher should know."),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

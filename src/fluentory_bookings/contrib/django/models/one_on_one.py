@@ -99,6 +99,9 @@ class OneOnOneBooking(TimeStampedModel):
         verbose_name=_("decided by"),
     )
     decision_reason = models.TextField(_("reason"), blank=True)
+    # What the student tells the teacher with the request ("I would like to practise
+    # interviews"); bounded, as it is shown on the teacher's pages.
+    student_note = models.TextField(_("note from the student"), blank=True, max_length=1000)
     google_calendar_event_id = models.CharField(
         _("Google Calendar event id"), max_length=255, blank=True
     )

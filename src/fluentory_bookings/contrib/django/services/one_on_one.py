@@ -112,6 +112,7 @@ def request_one_on_one(
     *,
     course: Any = None,
     weeks: int = 1,
+    note: str = "",
 ) -> list[OneOnOneBooking]:
     """Book the slot of ``availability`` at ``starts_at`` for ``student`` (``weeks`` in a row).
 
@@ -132,6 +133,8 @@ def request_one_on_one(
         starts_at: The slot's start (aware, any zone).
         course: The course the lesson belongs to; default ``availability.course``.
         weeks: How many weekly lessons, 1 for a single one.
+        note: What the student tells the teacher (optional, at most 1,000 characters); every
+            lesson of a series carries it.
 
     Returns:
         The new bookings, in time order (one for a single lesson).
@@ -139,6 +142,8 @@ def request_one_on_one(
     Raises:
         InvalidRule: no course, or ``weeks`` outside 1..MAX_SERIES_WEEKS (``field`` says which).
         InvalidInterval: ``starts_at`` is naive or at the edge of the calendar.
+        InvalidInput: ``note`` is not text or is longer than 1,000 characters
+            (``field="student_note"``).
         LimitExceeded: ``starts_at`` (``field="starts_at"``) or the series' last lesson
             (``field="weeks"``) lies more than
             :data:`~fluentory_bookings.core.horizon.MAX_SCHEDULE_AHEAD` (ten years) from now,
@@ -160,6 +165,7 @@ def request_one_on_one(
     adapter = get_adapter()
     inputs.instant(starts_at, "starts_at", now=adapter.now())
     _check_weeks(weeks)
+    note = inputs.text(note, OneOnOneBooking, "student_note").strip()
     if availability.pk is None:
         raise InvalidRule("availability has not been saved yet", field="availability")
     try:
@@ -250,6 +256,7 @@ def request_one_on_one(
                     status=status.value,
                     is_recurring=recurring,
                     series_id=series_id,
+                    student_note=note,
                     requested_at=ctx.now,
                     expires_at=(
                         pending_expires_at(

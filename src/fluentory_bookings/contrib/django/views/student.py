@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,6 +35,7 @@ from fluentory_bookings.contrib.django.human import (
     attempt,
     booking_type_label,
     error_message,
+    person_name,
     render_page,
     report,
     viewer_zone,
@@ -57,8 +58,8 @@ from fluentory_bookings.contrib.django.services import (
     reschedule_group_booking,
 )
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION
-from fluentory_bookings.core.errors import BookingError, Conflict
-from fluentory_bookings.core.policy import BookingType
+from fluentory_bookings.core.errors import BookingError, Conflict, SlotReason, SlotUnavailable
+from fluentory_bookings.core.policy import BookingType, pending_expires_at
 
 __all__ = ["urlpatterns"]
 
@@ -108,24 +109,33 @@ def _course_context(course: Any, wanted: BookingType) -> dict[str, Any]:
 
 @login_required
 def student_sessions(request: HttpRequest, course_id: int) -> HttpResponse:
-    """A group course's upcoming sessions with the seats left, each with a Book button."""
+    """A group course's upcoming sessions with the seats left and how many wait, each with the
+    viewer's own booking and the actions that apply to it (else Book or Join the waitlist)."""
     course = get_object_or_404(get_course_model(), pk=course_id)
     context = _course_context(course, BookingType.GROUP_SESSION)
-    sessions: list[LiveClassSession] = []
+    rows: list[dict[str, Any]] = []
     if not context["refusal"]:
         sessions = list(
             LiveClassSession.objects.filter(
                 course=course, status__in=LIVE_SESSION, starts_at__gt=get_adapter().now()
-            ).order_by("starts_at", "pk")[:200]
+            )
+            .annotate(waiting=queries.waiting_count())
+            .order_by("starts_at", "pk")[:200]
         )
-    return _page(request, "sessions.html", {**context, "sessions": sessions})
+        # The viewer's own bookings of every listed session: one statement for the page.
+        mine = queries.viewer_seats(request.user, (s.pk for s in sessions))
+        rows = [{"session": s, "mine": mine.get(s.pk)} for s in sessions]
+    return _page(request, "sessions.html", {**context, "rows": rows})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def student_book_session(request: HttpRequest, session_id: int) -> HttpResponse:
     """GET: the session and a Book button. POST: a seat, or a waitlist place when full."""
-    session = get_object_or_404(LiveClassSession.objects.select_related("course"), pk=session_id)
+    session = get_object_or_404(
+        LiveClassSession.objects.select_related("course").annotate(waiting=queries.waiting_count()),
+        pk=session_id,
+    )
     context = _course_context(session.course, BookingType.GROUP_SESSION)
     if request.method == "POST" and not context["refusal"]:
         try:
@@ -141,7 +151,8 @@ def student_book_session(request: HttpRequest, session_id: int) -> HttpResponse:
             done = _("Your seat is booked.")
         messages.success(request, done)
         return redirect(MY_BOOKINGS)
-    return _page(request, "book_session.html", {**context, "session": session})
+    mine = queries.viewer_seats(request.user, [session.pk]).get(session.pk)
+    return _page(request, "book_session.html", {**context, "session": session, "mine": mine})
 
 
 def _own_group_booking(request: HttpRequest, booking_id: int) -> Booking:
@@ -187,24 +198,29 @@ def student_booking_reschedule(request: HttpRequest, booking_id: int) -> HttpRes
     """Pick another upcoming session of the same course; the old seat is kept until the new
     one is held."""
     booking = _own_group_booking(request, booking_id)
-    choices = (
-        LiveClassSession.objects.filter(
-            course_id=booking.session.course_id,
-            status__in=LIVE_SESSION,
-            starts_at__gt=get_adapter().now(),
+    # Offered: only the sessions the move can succeed to (a free seat, not one already held).
+    offered = queries.move_targets(booking)
+    if request.method == "POST":
+        # Any other session of the course is the service's to decide (it may have filled up
+        # since the page was shown): its refusal is then said, and the page lists afresh.
+        others = LiveClassSession.objects.filter(course_id=booking.session.course_id).exclude(
+            pk=booking.session_id
         )
-        .exclude(pk=booking.session_id)
-        .order_by("starts_at", "pk")
-    )
-    form = RescheduleForm(_sent(request), sessions=choices)
-    if request.method == "POST" and form.is_valid():
-        target = form.cleaned_data["session"]
-        if attempt(
-            request,
-            lambda: reschedule_group_booking(booking, target, request.user),
-            _("Your booking is moved."),
-        ):
-            return redirect(MY_BOOKINGS)
+        form = RescheduleForm(request.POST, sessions=others)
+        if form.is_valid():
+            target = form.cleaned_data["session"]
+            if attempt(
+                request,
+                lambda: reschedule_group_booking(booking, target, request.user),
+                _("Your booking is moved."),
+            ):
+                return redirect(MY_BOOKINGS)
+            form = RescheduleForm(sessions=offered)  # refused: the choices as they are now
+        else:
+            form = RescheduleForm(request.POST, sessions=offered)
+            form.is_valid()
+    else:
+        form = RescheduleForm(sessions=offered)
     return _page(request, "reschedule.html", {"booking": booking, "form": form})
 
 
@@ -218,8 +234,10 @@ def student_bookings(request: HttpRequest) -> HttpResponse:
     seats = Booking.objects.filter(student=request.user).select_related(
         "session", "session__course"
     )
-    upcoming_seats = queries.upcoming_group_bookings(request.user, now=now).select_related(
-        "session__course"
+    upcoming_seats = (
+        queries.upcoming_group_bookings(request.user, now=now)
+        .select_related("session__course")
+        .annotate(waiting=queries.waiting_count("session_id"))
     )
     earlier_seats = seats.exclude(pk__in=upcoming_seats.values("pk")).order_by(
         "-session__starts_at", "-pk"
@@ -251,6 +269,7 @@ class Row:
     kind: str
     booking: Booking | OneOnOneBooking
     starts_at: datetime
+    teacher_name: str = ""
 
 
 def _by_start(
@@ -258,7 +277,7 @@ def _by_start(
 ) -> list[Row]:
     """Both kinds in one list, in time order."""
     rows = [Row("seat", b, b.session.starts_at) for b in seats]
-    rows += [Row("lesson", b, b.starts_at) for b in lessons]
+    rows += [Row("lesson", b, b.starts_at, person_name(b.teacher)) for b in lessons]
     return sorted(rows, key=lambda r: r.starts_at, reverse=latest_first)
 
 
@@ -276,8 +295,9 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
     zone = viewer_zone(request)
     offered = bookable_availabilities(course)
     teachers = sorted(
-        {av.teacher_id: _person(av.teacher) for av in offered}.items(), key=lambda t: t[1]
+        {av.teacher_id: person_name(av.teacher) for av in offered}.items(), key=lambda t: t[1]
     )
+    names = dict(teachers)
     form = SlotFilterForm(request.GET or None, teachers=teachers)
     today = get_adapter().now().astimezone(zone).date()
     first = form.week_start(today)
@@ -300,8 +320,20 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
     slots.sort(key=lambda s: (s[0], s[2].teacher_id, s[2].pk))
     slots, more = _page_of(slots)
     days = [
-        (day, [{"start": s, "end": e, "availability": av} for s, e, av in group])
+        (
+            day,
+            [
+                {"start": s, "end": e, "availability": av, "teacher_name": names[av.teacher_id]}
+                for s, e, av in group
+            ],
+        )
         for day, group in groupby(slots, key=lambda s: s[0].astimezone(zone).date())
+    ]
+    # The viewer's own lessons of this week (a slot they hold is no longer open, so the slots
+    # alone would not show it): pending or confirmed, with the way to cancel.
+    mine = [
+        {"booking": b, "teacher_name": person_name(b.teacher)}
+        for b in queries.viewer_lessons(request.user, course, start, end)
     ]
     return _page(
         request,
@@ -309,6 +341,7 @@ def student_book_one_on_one(request: HttpRequest, course_id: int) -> HttpRespons
         {
             **context,
             "form": form,
+            "mine": mine,
             "days": days,
             "week_start": first,
             "week_end": first + timedelta(days=6),
@@ -353,6 +386,7 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
     else:  # a GET only fills the form in from the slot's link
         sent = request.GET.get("start")
         form = OneOnOneRequestForm(initial={"starts_at": sent, "weeks": 1})
+    starts_at = parse_instant(sent)
     clashes: list[dict[str, Any]] = []
     if request.method == "POST" and not context["refusal"] and form.is_valid():
         try:
@@ -362,10 +396,16 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
                 form.cleaned_data["starts_at"],
                 course=course,
                 weeks=form.cleaned_data["weeks"],
+                note=form.cleaned_data["note"],
             )
-        except Conflict as exc:
+        except (Conflict, SlotUnavailable) as exc:
+            if _just_taken(exc, form.cleaned_data["weeks"]):
+                return _back_to_fresh_slots(request, course, availability, exc)
             report(request, exc)
-            clashes = _clashes(exc)
+            clashes = _clashes(exc) if isinstance(exc, Conflict) else []
+            field = getattr(exc, "field", None)
+            if field in form.fields:
+                form.add_error(field, error_message(exc))
         except BookingError as exc:
             report(request, exc)
             field = getattr(exc, "field", None)
@@ -385,10 +425,11 @@ def student_book_one_on_one_submit(request: HttpRequest, availability_id: int) -
         {
             **context,
             "availability": availability,
-            "teacher_name": _person(availability.teacher),
+            "teacher_name": person_name(availability.teacher),
             "form": form,
-            "starts_at": parse_instant(sent),
+            "starts_at": starts_at,
             "clashes": clashes,
+            **_approval(course, availability, starts_at, context["refusal"]),
         },
     )
 
@@ -416,7 +457,7 @@ def student_booking_one_on_one_cancel(request: HttpRequest, booking_id: int) -> 
     return _page(
         request,
         "one_on_one_cancel.html",
-        {"booking": booking, "form": form, "teacher_name": _person(booking.teacher)},
+        {"booking": booking, "form": form, "teacher_name": person_name(booking.teacher)},
     )
 
 
@@ -436,13 +477,52 @@ def _sent(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _person(user: Any) -> str:
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return str(full or user.get_username())
-
-
 def _local_midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _approval(
+    course: Any, availability: TeacherAvailability, starts_at: datetime | None, refusal: str
+) -> dict[str, Any]:
+    """Whether the teacher must approve a request, and by when they answer (were it sent now),
+    so the confirm page says it before the student submits."""
+    if refusal or starts_at is None:
+        return {"needs_approval": False, "answer_by": None}
+    adapter = get_adapter()
+    if not adapter.requires_approval(course, availability.teacher):
+        return {"needs_approval": False, "answer_by": None}
+    answer_by = pending_expires_at(
+        requested_at=adapter.now(), starts_at=starts_at, deadlines=adapter.get_deadlines(course)
+    )
+    return {"needs_approval": True, "answer_by": answer_by}
+
+
+def _just_taken(exc: Conflict | SlotUnavailable, weeks: int) -> bool:
+    """Whether a single lesson's time went to someone else since the picker showed it: the slot
+    is refused as taken, or the only clashes are with the teacher's calendar. (A series' clashes
+    are listed lesson by lesson instead.)"""
+    if isinstance(exc, SlotUnavailable):
+        return exc.reason is SlotReason.TAKEN
+    return weeks == 1 and all(c.party == "teacher" for c in exc.conflicts)
+
+
+def _back_to_fresh_slots(
+    request: HttpRequest, course: Any, availability: TeacherAvailability, exc: BookingError
+) -> HttpResponse:
+    """Say the time was just taken and send the student back to the picker's week of that time,
+    with the same teacher, where the open slots are computed afresh."""
+    taken = SlotUnavailable(str(exc), reason=SlotReason.TAKEN)
+    messages.error(
+        request,
+        _("%(refusal)s Please choose another of the times still open.")
+        % {"refusal": error_message(taken)},
+    )
+    week = get_adapter().now().astimezone(viewer_zone(request)).date()
+    starts_at = parse_instant(request.POST.get("starts_at"))
+    if starts_at is not None:
+        week = max(week, starts_at.astimezone(viewer_zone(request)).date())
+    picker = reverse("fluentory_bookings:student_book_one_on_one", args=[course.pk])
+    return redirect(f"{picker}?week={week.isoformat()}&teacher={availability.teacher_id}")
 
 
 def _clashes(exc: Conflict) -> list[dict[str, Any]]:
