@@ -14,7 +14,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models.sessions import DESCRIPTION_MAX_LENGTH
 from fluentory_bookings.contrib.django.refusals import error_message
-from fluentory_bookings.contrib.django.services.inputs import shortest_slot_minutes
+from fluentory_bookings.contrib.django.services.inputs import MAX_REASON, shortest_slot_minutes
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
 from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed
 from fluentory_bookings.core.horizon import local_date_in_range, require_within_horizon
@@ -24,7 +24,9 @@ __all__ = [
     "AttendanceForm",
     "AvailabilityForm",
     "DeclineForm",
+    "LessonCancelForm",
     "MeetingLinkForm",
+    "ReasonForm",
     "SessionEditForm",
     "SessionForm",
     "add_service_error",
@@ -201,8 +203,35 @@ class AttendanceForm(forms.Form):
     )
 
 
-class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+class ReasonForm(forms.Form):
+    """The optional reason a teacher gives when cancelling or declining: the people it
+    concerns read it in their e-mail."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Told to the students in their e-mail."),
+    )
+
+
+DeclineForm = ReasonForm
+"""Declining a 1:1 request takes the same optional reason."""
+
+
+class LessonCancelForm(ReasonForm):
+    """Cancel one 1:1 lesson, or it and the later ones of its weekly series, with a reason."""
+
+    scope = forms.ChoiceField(
+        label=_("What to cancel"),
+        choices=[
+            ("this", _("This lesson only")),
+            ("following", _("This lesson and the following ones of the series")),
+        ],
+        initial="this",
+        widget=forms.RadioSelect,
+    )
 
 
 class MeetingLinkForm(forms.Form):
