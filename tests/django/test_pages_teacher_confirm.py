@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from fluentory_bookings.contrib.django.models import (
@@ -160,8 +160,10 @@ def test_cancelling_a_session_asks_first_and_says_whom_it_tells(as_teacher, sess
     assert response.status_code == 200
     html = response.content.decode()
     assert "2 booked students and 2 waiting will be told." in html
-    assert "Ben Ode" in html and "s2" in html
-    assert 'name="reason"' in html and "csrfmiddlewaretoken" in html
+    assert "Ben Ode" in html
+    assert "s2" in html
+    assert 'name="reason"' in html
+    assert "csrfmiddlewaretoken" in html
     assert snapshot() == before
 
 
@@ -222,7 +224,7 @@ def test_cancelling_a_seat_asks_first_then_tells_the_student_why(
     seat = full[0]
     before = snapshot()
     html = as_teacher.get(url("teacher_booking_cancel", seat.pk)).content.decode()
-    assert "Cancel Ben Ode’s seat" in html
+    assert "Cancel Ben Ode\u2019s seat" in html
     assert "the seat goes to the first on the waitlist" in html
     assert snapshot() == before
     response = commit(as_teacher.post, url("teacher_booking_cancel", seat.pk), {"reason": REASON})
@@ -243,7 +245,7 @@ def test_removing_from_the_waitlist_asks_first(as_teacher, session, full):
 def test_the_roster_links_to_the_confirmation_and_shows_full_names(as_teacher, session, full):
     html = as_teacher.get(url("teacher_session_bookings", session.pk)).content.decode()
     assert f'href="{url("teacher_booking_cancel", full[0].pk)}"' in html
-    assert "Cancel Ben Ode’s seat" in html
+    assert "Cancel Ben Ode\u2019s seat" in html
     assert f'action="{url("teacher_booking_cancel", full[0].pk)}"' not in html
 
 
@@ -317,7 +319,8 @@ def test_this_and_the_following_lists_the_lessons_that_go(
 
 def test_the_lessons_list_links_to_the_confirmations_with_full_names(as_teacher, series, lesson):
     html = as_teacher.get(url("teacher_one_on_one_bookings")).content.decode()
-    assert "Approve Ben Ode" in html and "Decline Ben Ode" in html
+    assert "Approve Ben Ode" in html
+    assert "Decline Ben Ode" in html
     assert f'href="{url("teacher_one_on_one_cancel", series[0].pk)}?scope=following"' in html
     assert f'action="{url("teacher_one_on_one_cancel", series[0].pk)}"' not in html
 
@@ -367,3 +370,31 @@ def test_a_service_refuses_a_too_long_reason(session, full, lesson, teacher):
             call()
         assert refused.value.field == "reason"
     assert snapshot() == before
+
+
+# --- item 11: the availability page -------------------------------------------------------------
+
+
+def test_the_availability_summary_names_its_weekdays_and_the_form_groups_weekly_fields(
+    as_teacher, teacher, lessons_course
+):
+    set_availability(
+        teacher,
+        course=lessons_course,
+        timezone="UTC",
+        kind="weekly",
+        start_date=day(7),
+        weekdays=[2, 0],
+        start_time=time(9),
+        end_time=time(10),
+    )
+    html = as_teacher.get(url("teacher_availability")).content.decode()
+    assert "Weekly (Monday, Wednesday)" in html
+    weekly = html[html.index("<legend>Weekly only</legend>") :]
+    weekly = weekly[: weekly.index("<legend>Lessons</legend>")]
+    for name in ("weekdays", "end_date", "excluded_dates"):
+        assert f'name="{name}"' in weekly, name
+    assert 'name="start_time"' not in weekly
+    with override_settings(LANGUAGE_CODE="de"):
+        german = as_teacher.get(url("teacher_availability"), HTTP_ACCEPT_LANGUAGE="de")
+    assert "Montag, Mittwoch" in german.content.decode()

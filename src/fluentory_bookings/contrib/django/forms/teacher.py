@@ -30,6 +30,7 @@ __all__ = [
     "SessionEditForm",
     "SessionForm",
     "add_service_error",
+    "weekday_names",
 ]
 
 _DAY_MINUTES = 24 * 60
@@ -240,6 +241,12 @@ class MeetingLinkForm(forms.Form):
     )
 
 
+def weekday_names(numbers: Any) -> str:
+    """The weekdays of ``numbers`` (0 = Monday) by name in the active language, in week order."""
+    chosen = {int(n) for n in numbers or ()}
+    return ", ".join(str(label) for number, label in WEEKDAYS if number in chosen)
+
+
 class AvailabilityForm(forms.Form):
     """A weekly rule or a one-time window, in the teacher's own zone."""
 
@@ -290,6 +297,24 @@ class AvailabilityForm(forms.Form):
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
         self.fields["timezone"].initial = zone
         self.fields["slot_minutes"].widget.attrs["min"] = shortest_slot_minutes()
+
+    GROUPS = (
+        (
+            _("What and when"),
+            ("kind", "course", "timezone", "start_date", "start_time", "end_time"),
+        ),
+        (_("Weekly only"), ("weekdays", "end_date", "excluded_dates")),
+        (
+            _("Lessons"),
+            ("slot_minutes", "buffer_before_minutes", "buffer_after_minutes", "is_active"),
+        ),
+    )
+    """The fields in fieldsets, each with its legend: the fields that only a weekly rule reads
+    are grouped apart, so a one-time window is not mixed with them."""
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """``(legend, bound fields)`` for each of :attr:`GROUPS`."""
+        return [(str(legend), [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_slot_minutes(self) -> int:
         minutes: int = self.cleaned_data["slot_minutes"]

@@ -34,6 +34,7 @@ from fluentory_bookings.contrib.django.forms.teacher import (
     SessionEditForm,
     SessionForm,
     add_service_error,
+    weekday_names,
 )
 from fluentory_bookings.contrib.django.human import (
     booking_type_label,
@@ -469,7 +470,7 @@ def teacher_availability(request: HttpRequest) -> HttpResponse:
         .order_by("pk")
     )
     items = [
-        {"availability": av, "slots": slots[:PREVIEW_SLOTS]}
+        {"availability": av, "slots": slots[:PREVIEW_SLOTS], "weekdays": weekday_names(av.weekdays)}
         for av, slots in zip(rows, _previews(rows), strict=True)
     ]
     courses = _courses(request)
