@@ -383,7 +383,7 @@ def test_seats_below_the_confirmed_ones_are_an_error_on_the_seats(
     assert response.status_code == 400
     # Issue 18, item 10: the sentence says how many hold seats, so the teacher knows the floor.
     assert response.context["form"].errors["total_seats"] == [
-        "There is 1 confirmed student; you cannot go below 1."
+        "There are 2 confirmed students; you cannot go below 2."
     ]
     assert snapshot() == before
 
