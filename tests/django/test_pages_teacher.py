@@ -381,8 +381,9 @@ def test_seats_below_the_confirmed_ones_are_an_error_on_the_seats(
     data = edit_data(as_teacher, session, total_seats="1")
     response = as_teacher.post(url("teacher_session_edit", session.pk), data)
     assert response.status_code == 400
+    # Issue 18, item 10: the sentence says how many hold seats, so the teacher knows the floor.
     assert response.context["form"].errors["total_seats"] == [
-        "There are more confirmed students than that."
+        "There are 2 confirmed students; you cannot go below 2."
     ]
     assert snapshot() == before
 
@@ -614,7 +615,7 @@ def test_approving_and_a_second_approval_refused(as_teacher, lesson):
     assert lesson.status == "confirmed"
     before = snapshot()
     response = as_teacher.post(url("teacher_one_on_one_approve", lesson.pk), follow=True)
-    assert texts(response) == ["This booking can no longer be changed that way."]
+    assert texts(response) == ["This request was already approved."]  # what happened, not "no"
     assert snapshot() == before
 
 

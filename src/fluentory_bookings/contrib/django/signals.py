@@ -7,6 +7,8 @@ Every signal is sent with ``sender`` = the model class and these keyword argumen
 - ``group_booking_rescheduled``: ``booking`` (the new one), ``previous`` (the cancelled one), ``by``
 - ``attendance_marked``: ``booking``, ``attended`` (bool), ``by``
 - sessions: ``session`` and ``by``; ``session_updated`` also ``changed`` (the field names)
+- ``group_booking_cancelled`` and ``session_cancelled`` sent by the cancel services also carry
+  ``reason`` when the canceller gave one (what the students are told)
 - ``group_waitlist_expired`` and ``session_completed``: sent by the periodic command
   (``bookings_housekeeping``) with ``by=None``
 - deleting a booking row (see ``receivers.py``): ``group_booking_cancelled`` or

@@ -14,7 +14,7 @@ from fluentory_bookings.contrib.django.adapter import get_adapter
 from fluentory_bookings.contrib.django.choices import AvailabilityKind
 from fluentory_bookings.contrib.django.models.sessions import DESCRIPTION_MAX_LENGTH
 from fluentory_bookings.contrib.django.refusals import error_message
-from fluentory_bookings.contrib.django.services.inputs import shortest_slot_minutes
+from fluentory_bookings.contrib.django.services.inputs import MAX_REASON, shortest_slot_minutes
 from fluentory_bookings.core.conflicts import MAX_SERIES_WEEKS
 from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed
 from fluentory_bookings.core.horizon import local_date_in_range, require_within_horizon
@@ -24,10 +24,13 @@ __all__ = [
     "AttendanceForm",
     "AvailabilityForm",
     "DeclineForm",
+    "LessonCancelForm",
     "MeetingLinkForm",
+    "ReasonForm",
     "SessionEditForm",
     "SessionForm",
     "add_service_error",
+    "weekday_names",
 ]
 
 _DAY_MINUTES = 24 * 60
@@ -206,14 +209,47 @@ class AttendanceForm(forms.Form):
     )
 
 
-class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+class ReasonForm(forms.Form):
+    """The optional reason a teacher gives when cancelling or declining: the people it
+    concerns read it in their e-mail."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Told to the students in their e-mail."),
+    )
+
+
+DeclineForm = ReasonForm
+"""Declining a 1:1 request takes the same optional reason."""
+
+
+class LessonCancelForm(ReasonForm):
+    """Cancel one 1:1 lesson, or it and the later ones of its weekly series, with a reason."""
+
+    scope = forms.ChoiceField(
+        label=_("What to cancel"),
+        choices=[
+            ("this", _("This lesson only")),
+            ("following", _("This lesson and the following ones of the series")),
+        ],
+        initial="this",
+        widget=forms.RadioSelect,
+    )
 
 
 class MeetingLinkForm(forms.Form):
     meeting_link = forms.CharField(
         label=_("Meeting link"), required=False, max_length=500, help_text=_("https:// only")
     )
+
+
+def weekday_names(numbers: Any) -> str:
+    """The weekdays of ``numbers`` (0 = Monday) by name in the active language, in week order."""
+    chosen = {int(n) for n in numbers or ()}
+    return ", ".join(str(label) for number, label in WEEKDAYS if number in chosen)
 
 
 class AvailabilityForm(forms.Form):
@@ -266,6 +302,24 @@ class AvailabilityForm(forms.Form):
         self.fields["course"].queryset = courses  # type: ignore[attr-defined]
         self.fields["timezone"].initial = zone
         self.fields["slot_minutes"].widget.attrs["min"] = shortest_slot_minutes()
+
+    GROUPS = (
+        (
+            _("What and when"),
+            ("kind", "course", "timezone", "start_date", "start_time", "end_time"),
+        ),
+        (_("Weekly only"), ("weekdays", "end_date", "excluded_dates")),
+        (
+            _("Lessons"),
+            ("slot_minutes", "buffer_before_minutes", "buffer_after_minutes", "is_active"),
+        ),
+    )
+    """The fields in fieldsets, each with its legend: the fields that only a weekly rule reads
+    are grouped apart, so a one-time window is not mixed with them."""
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """``(legend, bound fields)`` for each of :attr:`GROUPS`."""
+        return [(str(legend), [self[name] for name in names]) for legend, names in self.GROUPS]
 
     def clean_slot_minutes(self) -> int:
         minutes: int = self.cleaned_data["slot_minutes"]

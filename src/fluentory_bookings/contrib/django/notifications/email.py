@@ -152,7 +152,8 @@ def email_context(notification: Notification, zone: tzinfo) -> dict[str, Any]:
         "confirmed": confirmed,
         "meeting_link": safe_link((session or booking).meeting_link) if confirmed else None,
         "page_url": _page_url(notification),
-        "reason": getattr(booking, "decision_reason", ""),
+        # Given with a cancellation (not stored), else a 1:1 decision's stored reason.
+        "reason": notification.context.get("reason") or getattr(booking, "decision_reason", ""),
     }
     if notification.context.get("series"):
         context["lessons"] = _series(booking)

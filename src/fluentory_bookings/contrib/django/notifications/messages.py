@@ -81,7 +81,8 @@ class Notification:
     ``previous_booking`` (the id of the booking a reschedule replaced), ``previous_link``,
     ``changed`` (the session fields that changed), ``needs_approval`` (a 1:1 request),
     ``series`` (it stands for the lessons of a weekly series requested or cancelled together),
-    ``deleted`` (the booking row is gone).
+    ``deleted`` (the booking row is gone), ``reason`` (what the teacher said when cancelling
+    a seat or a session; a 1:1 lesson keeps its reason on the row instead).
     """
 
     event: str

@@ -82,7 +82,9 @@ def group_promoted(sender: type, booking: Booking, **kwargs: Any) -> None:
 
 
 @_connect(signals.group_booking_cancelled)
-def group_cancelled(sender: type, booking: Booking, by: Any = None, **kwargs: Any) -> None:
+def group_cancelled(
+    sender: type, booking: Booking, by: Any = None, reason: str = "", **kwargs: Any
+) -> None:
     # Only a deleted row is cancelled by nobody: the student may have gone with it.
     deleted = by is None
     student = _user(booking.student_id) if deleted else booking.student
@@ -96,7 +98,8 @@ def group_cancelled(sender: type, booking: Booking, by: Any = None, **kwargs: An
     else:
         event = "group_cancelled_by_teacher"
     role = _role(by, booking, session.teacher_id)
-    notify(event, booking, student, stored=not deleted, by=role, deleted=deleted)
+    told = {"reason": reason} if reason else {}  # what the teacher said, when they said it
+    notify(event, booking, student, stored=not deleted, by=role, deleted=deleted, **told)
 
 
 @_connect(signals.group_booking_rescheduled)

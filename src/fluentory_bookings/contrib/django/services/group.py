@@ -30,6 +30,7 @@ from django.utils import timezone
 from fluentory_bookings.contrib.django.adapter import DefaultBookingAdapter, get_adapter
 from fluentory_bookings.contrib.django.models import Booking, LiveClassSession
 from fluentory_bookings.contrib.django.models.sessions import ACTIVE_SEAT_VALUES
+from fluentory_bookings.contrib.django.services import inputs
 from fluentory_bookings.contrib.django.services.calendar_changes import (
     calendar_change,
     calendar_change_update,
@@ -206,8 +207,13 @@ def confirm_group_booking(booking: Booking) -> Booking:
 
 
 @use_case
-def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booking:
+def cancel_group_booking(
+    booking: Booking, by: AbstractBaseUser | None, reason: str = ""
+) -> Booking:
     """Cancel a group booking; a freed seat goes to the longest-waiting student.
+
+    ``reason`` (optional, at most 1000 characters) is what the student is told: it goes with
+    ``group_booking_cancelled`` as ``reason`` and into their e-mail; it is not stored.
 
     Who may cancel: the booking's student (until the course's ``cancellation_cutoff`` before
     the start), a teacher of the course (until the start) and staff (any time). A waitlist place
@@ -224,7 +230,9 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
         NotPermitted: ``by`` is neither the student, a teacher of the course nor staff.
         PolicyViolation: rule ``"cancellation_cutoff"`` or ``"past"``.
         InvalidTransition: attendance was already marked (attended or no-show).
+        LimitExceeded: ``reason`` is longer than 1000 characters (``field="reason"``).
     """
+    reason = inputs.reason(reason)
     adapter = get_adapter()
     with transaction.atomic(using=write_alias()):
         session = _lock_session_of(booking)
@@ -246,7 +254,9 @@ def cancel_group_booking(booking: Booking, by: AbstractBaseUser | None) -> Booki
             )
         promoted = _release(session, current, by=by, now=now)
         current.session = session
-        send_on_commit(group_booking_cancelled, Booking, booking=current, by=by)
+        send_on_commit(
+            group_booking_cancelled, Booking, booking=current, by=by, **inputs.told(reason)
+        )
         signal_promoted(promoted, by=by)
     _sync(booking, current)
     return current

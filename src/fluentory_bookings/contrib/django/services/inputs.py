@@ -42,12 +42,17 @@ __all__ = [
     "local_dates",
     "meeting_link",
     "minutes",
+    "reason",
     "seats",
     "text",
+    "told",
     "wall_time",
     "weekday_numbers",
     "zone",
 ]
+
+MAX_REASON = 1000
+"""The longest reason a teacher gives for cancelling or declining: it is read in an e-mail."""
 
 MAX_SEATS = 2_147_483_647
 """The largest ``total_seats``: what a ``PositiveIntegerField`` holds on every database."""
@@ -68,6 +73,27 @@ def text(value: object, model: type[models.Model], field: str, *, required: bool
             f"{field} must be at most {limit} characters, not {len(value)}", field=field
         )
     return value
+
+
+def reason(value: object) -> str:
+    """A reason told to the people a cancellation or a refusal concerns: text of at most
+    :data:`MAX_REASON` characters, stripped (``""`` for none)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"reason must be text, not {type(value).__name__}", field="reason")
+    value = value.strip()
+    if len(value) > MAX_REASON:
+        raise LimitExceeded(
+            f"reason must be at most {MAX_REASON} characters, not {len(value)}",
+            field="reason",
+            limit=MAX_REASON,
+        )
+    return value
+
+
+def told(reason: str) -> dict[str, str]:
+    """The signal arguments for a checked ``reason``: ``{"reason": reason}`` when one was
+    given, else none, so a cancellation without a reason sends what it always sent."""
+    return {"reason": reason} if reason else {}
 
 
 def meeting_link(value: object, model: type[models.Model]) -> str:

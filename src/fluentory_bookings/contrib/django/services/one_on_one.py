@@ -333,11 +333,16 @@ def approve_one_on_one(booking: OneOnOneBooking, by: Any) -> OneOnOneBooking:
 def decline_one_on_one(booking: OneOnOneBooking, by: Any, reason: str = "") -> OneOnOneBooking:
     """The teacher (or staff) declines a pending request; its slot is open again at once.
 
+    ``reason`` (optional, at most 1000 characters) is kept as ``decision_reason`` and told to
+    the student.
+
     Raises:
         NotPermitted: ``by`` is not this booking's teacher or staff.
         InvalidTransition: the booking is not pending, or its request has just expired (it is
             then marked ``expired``).
+        LimitExceeded: ``reason`` is longer than 1000 characters (``field="reason"``).
     """
+    reason = inputs.reason(reason)
     return _decide(booking, by, _S.DECLINED, signals.one_on_one_declined, reason=reason)
 
 
@@ -360,9 +365,12 @@ def complete_one_on_one(
 
 @use_case
 def cancel_one_on_one(
-    booking: OneOnOneBooking, by: Any, *, scope: str = "this"
+    booking: OneOnOneBooking, by: Any, *, scope: str = "this", reason: str = ""
 ) -> list[OneOnOneBooking]:
     """Cancel a pending or confirmed booking (``scope="following"``: and its series' later ones).
+
+    ``reason`` (optional, at most 1000 characters) is kept as each cancelled booking's
+    ``decision_reason`` and told to both people in the ``one_on_one_cancelled`` e-mail.
 
     Students may cancel until the course's cancellation cut-off before each lesson, teachers
     until it starts, staff at any time. Cancelling frees the slots at once. All-or-nothing: if
@@ -381,9 +389,11 @@ def cancel_one_on_one(
         InvalidTransition: the booking was declined, expired or completed, or its request has
             just expired (it is then marked ``expired``).
         PolicyViolation: ``"cancellation_cutoff"`` or ``"past"``.
+        LimitExceeded: ``reason`` is longer than 1000 characters (``field="reason"``).
     """
     if scope not in SCOPES:
         raise InvalidRule(f"scope must be 'this' or 'following', not {scope!r}", field="scope")
+    reason = inputs.reason(reason)
     adapter = get_adapter()
     with transaction.atomic():
         fresh = _lock_booking(booking)
@@ -411,7 +421,7 @@ def cancel_one_on_one(
             _record(b, _S.EXPIRED, None, now)
             _send(signals.one_on_one_expired, b, None)
         for b in targets:
-            _record(b, _S.CANCELLED, by, now)
+            _record(b, _S.CANCELLED, by, now, reason=reason)
             _send(signals.one_on_one_cancelled, b, by)
         drop_reminders(*targets)
     _copy_fields(fresh, booking)

@@ -396,8 +396,13 @@ def update_session(
 
 
 @use_case
-def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> LiveClassSession:
+def cancel_session(
+    session: LiveClassSession, by: AbstractBaseUser | None, reason: str = ""
+) -> LiveClassSession:
     """Cancel a session and every active booking in it (seats and waitlist places).
+
+    ``reason`` (optional, at most 1000 characters) is what the students are told: it goes with
+    both signals as ``reason`` and into their e-mails; it is not stored.
 
     Who may: a teacher of the course until the session starts, staff at any time. Cancelling
     a cancelled session again changes nothing and sends nothing.
@@ -411,7 +416,9 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
         NotPermitted: ``by`` neither teaches the course nor is staff.
         PolicyViolation: rule ``"past"``, a teacher cancelling a session that has started.
         SessionClosed: the session is completed.
+        LimitExceeded: ``reason`` is longer than 1000 characters (``field="reason"``).
     """
+    reason = inputs.reason(reason)
     adapter = get_adapter()
     with transaction.atomic(using=write_alias()):
         current = lock_sessions([session.pk])[session.pk]
@@ -450,12 +457,16 @@ def cancel_session(session: LiveClassSession, by: AbstractBaseUser | None) -> Li
         )
         current.refresh_from_db()
         drop_session_reminders(current)
-        send_on_commit(session_cancelled, LiveClassSession, session=current, by=by)
+        send_on_commit(
+            session_cancelled, LiveClassSession, session=current, by=by, **inputs.told(reason)
+        )
         # With their students: each one's notification names them.
         cancelled = Booking.objects.filter(pk__in=ids).select_related("student").order_by("pk")
         for booking in cancelled:
             booking.session = current
-            send_on_commit(group_booking_cancelled, Booking, booking=booking, by=by)
+            send_on_commit(
+                group_booking_cancelled, Booking, booking=booking, by=by, **inputs.told(reason)
+            )
     _copy(session, current)
     return current
 

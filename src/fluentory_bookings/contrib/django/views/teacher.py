@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from fluentory_bookings.contrib.django import queries, services
 from fluentory_bookings.contrib.django.adapter import get_adapter
@@ -28,15 +28,16 @@ from fluentory_bookings.contrib.django.forms.teacher import (
     AttendanceForm,
     AvailabilityForm,
     DeclineForm,
+    LessonCancelForm,
     MeetingLinkForm,
+    ReasonForm,
     SessionEditForm,
     SessionForm,
     add_service_error,
+    weekday_names,
 )
 from fluentory_bookings.contrib.django.human import (
-    attempt,
     booking_type_label,
-    error_message,
     render_page,
     viewer_zone,
 )
@@ -47,15 +48,17 @@ from fluentory_bookings.contrib.django.models import (
     OneOnOneBooking,
     TeacherAvailability,
 )
+from fluentory_bookings.contrib.django.refusals import default_message, error_message
 from fluentory_bookings.contrib.django.services import teaching
 from fluentory_bookings.contrib.django.services.one_on_one import SCOPES
 from fluentory_bookings.contrib.django.services.schedule import LIVE_SESSION, MAX_LENGTH
 from fluentory_bookings.core.approvals import OneOnOneStatus
-from fluentory_bookings.core.errors import BookingError
+from fluentory_bookings.core.errors import BookingError, SeatsBelowConfirmed, SessionClosed
 from fluentory_bookings.core.policy import BookingType
 from fluentory_bookings.core.seats import SeatStatus, SessionStatus
 
 _T = "fluentory_bookings/teacher/"
+_S = OneOnOneStatus
 PREVIEW_SLOTS = 5
 """How many of an availability's next open slots the editor previews."""
 PREVIEW_RANGE = timedelta(days=28)
@@ -110,11 +113,51 @@ def _require_teaches(request: HttpRequest, session: LiveClassSession) -> None:
 
 
 def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
-    return get_object_or_404(teaching.lessons_taught_by(request.user), pk=booking_id)
+    lessons = teaching.lessons_taught_by(request.user).select_related("student", "course")
+    return get_object_or_404(lessons, pk=booking_id)
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render_page(request, _T + template, context)
+
+
+def person_name(user: Any) -> str:
+    """The name the teacher pages show for ``user``: the full name when the user model gives
+    one (``get_full_name()``), else the username."""
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return str(full or user.get_username())
+
+
+def _say(exc: BookingError) -> str:
+    """The refusal's sentence, told with what the teacher needs to know on these pages: how
+    many students hold seats, or that the session was cancelled meanwhile. A host that reworded
+    the refusal in its adapter's ``refusal_message`` keeps its own sentence."""
+    said = error_message(exc)
+    if said != default_message(exc):
+        return said
+    if isinstance(exc, SeatsBelowConfirmed):
+        return ngettext(
+            "There is %(count)d confirmed student; you cannot go below %(count)d.",
+            "There are %(count)d confirmed students; you cannot go below %(count)d.",
+            exc.confirmed,
+        ) % {"count": exc.confirmed}
+    if isinstance(exc, SessionClosed) and exc.status == SessionStatus.CANCELLED.value:
+        return _("This session was cancelled.")
+    return said
+
+
+def _attempt(request: HttpRequest, call: Any, success: str, stale: Any = None) -> bool:
+    """Run one service call; show ``success``, or what went wrong as one message: ``stale()``
+    (what happened meanwhile, read again after the refusal) when it has something to say,
+    else the refusal's sentence."""
+    try:
+        call()
+    except BookingError as exc:
+        said = stale() if stale is not None else None
+        messages.error(request, said or _say(exc))
+        return False
+    messages.success(request, success)
+    return True
 
 
 # --- group sessions ---------------------------------------------------------------------------
@@ -179,7 +222,7 @@ def teacher_session_create(request: HttpRequest) -> HttpResponse:
         try:
             created = services.create_weekly_sessions(**form.arguments(request.user))
         except BookingError as exc:
-            add_service_error(form, exc, error_message(exc))
+            add_service_error(form, exc, _say(exc))
         else:
             count = len(created)
             messages.success(
@@ -200,7 +243,7 @@ def teacher_session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
             try:
                 services.update_session(session, request.user, **form.changes())
             except BookingError as exc:
-                add_service_error(form, exc, error_message(exc))
+                add_service_error(form, exc, _say(exc))
             else:
                 messages.success(request, _("The session was saved."))
                 return redirect("fluentory_bookings:teacher_schedule")
@@ -213,16 +256,77 @@ def teacher_session_edit(request: HttpRequest, session_id: int) -> HttpResponse:
     return response
 
 
+def _session_stale(session: LiveClassSession) -> str | None:
+    """What happened to ``session`` meanwhile that makes an action on it moot."""
+    session.refresh_from_db(fields=["status"])
+    if session.status == SessionStatus.CANCELLED.value:
+        return _("This session was cancelled.")
+    return None
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def teacher_session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    """GET: what cancelling does, and whom it tells, with a reason field. POST: cancel."""
     session = _taught_session(request, session_id)
-    attempt(
-        request,
-        lambda: services.cancel_session(session, request.user),
-        _("The session was cancelled; its students are told."),
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        stale = _session_stale(session)
+        if stale:
+            messages.info(request, stale)
+            return redirect("fluentory_bookings:teacher_schedule")
+        if form.is_valid():
+            _attempt(
+                request,
+                lambda: services.cancel_session(session, request.user, form.cleaned_data["reason"]),
+                _("The session was cancelled; its students are told."),
+                stale=lambda: _session_stale(session),
+            )
+            return redirect("fluentory_bookings:teacher_schedule")
+    rows = list(
+        Booking.objects.filter(
+            session_id=session.pk,
+            status__in=[SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value],
+        )
+        .select_related("student")
+        .order_by("waitlist_position", "pk")
     )
-    return redirect("fluentory_bookings:teacher_schedule")
+    booked = [b for b in rows if b.status == SeatStatus.CONFIRMED.value]
+    waiting = [b for b in rows if b.status == SeatStatus.WAITLISTED.value]
+    response = _page(
+        request,
+        "session_cancel.html",
+        {
+            "session": session,
+            "form": form,
+            "booked": [person_name(b.student) for b in booked],
+            "waiting": [person_name(b.student) for b in waiting],
+            "told": _told_sentence(len(booked), len(waiting)),
+            "stale": _("This session was cancelled.")
+            if session.status == SessionStatus.CANCELLED.value
+            else None,
+        },
+    )
+    response.status_code = 400 if form.is_bound else 200
+    return response
+
+
+def _told_sentence(booked: int, waiting: int) -> str:
+    """ "4 booked students and 2 waiting will be told.", or that nobody will."""
+    if not booked and not waiting:
+        return _("Nobody has booked it: nobody will be told.")
+    students = ngettext("%(count)d booked student", "%(count)d booked students", booked) % {
+        "count": booked
+    }
+    if not waiting:
+        return ngettext("%(students)s will be told.", "%(students)s will be told.", booked) % {
+            "students": students
+        }
+    return ngettext(
+        "%(students)s and %(count)d waiting will be told.",
+        "%(students)s and %(count)d waiting will be told.",
+        waiting,
+    ) % {"students": students, "count": waiting}
 
 
 @login_required
@@ -232,6 +336,8 @@ def teacher_session_bookings(request: HttpRequest, session_id: int) -> HttpRespo
     rows = list(
         Booking.objects.filter(session_id=session.pk).select_related("student").order_by("pk")
     )
+    for b in rows:
+        b.student_name = person_name(b.student)  # type: ignore[attr-defined]
     waiting = SeatStatus.WAITLISTED.value
     holding = {SeatStatus.CONFIRMED.value, SeatStatus.ATTENDED.value, SeatStatus.NO_SHOW.value}
     return _page(
@@ -250,16 +356,58 @@ def teacher_session_bookings(request: HttpRequest, session_id: int) -> HttpRespo
     )
 
 
+def _seat_stale(booking: Booking) -> str | None:
+    """What happened to a seat, or its session, meanwhile that makes cancelling it moot."""
+    booking.refresh_from_db(fields=["status"])
+    stale = _session_stale(booking.session)
+    if stale:
+        return stale
+    if booking.status == SeatStatus.CANCELLED.value:
+        return _("This place was already cancelled.")
+    return None
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def teacher_booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET: whose seat (or waitlist place) goes, with a reason field. POST: cancel it."""
     booking = _taught_booking(request, booking_id)
-    attempt(
+    roster = redirect("fluentory_bookings:teacher_session_bookings", booking.session_id)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        stale = _seat_stale(booking)
+        if stale:
+            messages.info(request, stale)
+            return roster
+        if form.is_valid():
+            _attempt(
+                request,
+                lambda: services.cancel_group_booking(
+                    booking, request.user, form.cleaned_data["reason"]
+                ),
+                _("The booking was cancelled."),
+                stale=lambda: _seat_stale(booking),
+            )
+            return roster
+    stale = None
+    if booking.session.status == SessionStatus.CANCELLED.value:
+        stale = _("This session was cancelled.")
+    elif booking.status == SeatStatus.CANCELLED.value:
+        stale = _("This place was already cancelled.")
+    response = _page(
         request,
-        lambda: services.cancel_group_booking(booking, request.user),
-        _("The booking was cancelled."),
+        "booking_cancel.html",
+        {
+            "booking": booking,
+            "session": booking.session,
+            "student_name": person_name(booking.student),
+            "waiting": booking.status == SeatStatus.WAITLISTED.value,
+            "form": form,
+            "stale": stale,
+        },
     )
-    return redirect("fluentory_bookings:teacher_session_bookings", booking.session_id)
+    response.status_code = 400 if form.is_bound else 200
+    return response
 
 
 @login_required
@@ -270,7 +418,7 @@ def teacher_mark_attendance(request: HttpRequest, booking_id: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, _("Attendance: please choose attended or no-show."))
     else:
-        attempt(
+        _attempt(
             request,
             lambda: services.mark_attendance(booking, form.cleaned_data["attended"], request.user),
             _("Attendance recorded."),
@@ -299,7 +447,7 @@ def _save_availability(
     try:
         services.set_availability(request.user, availability=availability, **form.arguments())
     except BookingError as exc:
-        add_service_error(form, exc, error_message(exc))
+        add_service_error(form, exc, _say(exc))
         return False
     messages.success(request, _("Your availability was saved."))
     return True
@@ -322,7 +470,7 @@ def teacher_availability(request: HttpRequest) -> HttpResponse:
         .order_by("pk")
     )
     items = [
-        {"availability": av, "slots": slots[:PREVIEW_SLOTS]}
+        {"availability": av, "slots": slots[:PREVIEW_SLOTS], "weekdays": weekday_names(av.weekdays)}
         for av, slots in zip(rows, _previews(rows), strict=True)
     ]
     courses = _courses(request)
@@ -370,6 +518,8 @@ def _lessons(request: HttpRequest) -> QuerySet[OneOnOneBooking]:
 def teacher_one_on_one_bookings(request: HttpRequest) -> HttpResponse:
     """Pending requests first (each with its expiry), then the confirmed lessons to come."""
     page = _paged(request, _lessons(request))
+    for b in page:
+        b.student_name = person_name(b.student)
     return _page(
         request,
         "one_on_one_bookings.html",
@@ -386,49 +536,142 @@ def teacher_one_on_one_bookings(request: HttpRequest) -> HttpResponse:
 _LESSONS = "fluentory_bookings:teacher_one_on_one_bookings"
 
 
+def _lesson_stale(lesson: OneOnOneBooking, *, request: bool) -> str | None:
+    """What happened to a lesson (``request``: a request waiting for an answer) meanwhile that
+    makes acting on it moot: withdrawn or cancelled by the student, cancelled, expired, or
+    already answered."""
+    lesson.refresh_from_db(fields=["status", "decided_by"])
+    status = lesson.status
+    if status == _S.CANCELLED.value:
+        if lesson.decided_by_id == lesson.student_id:
+            if request:
+                return _("The student withdrew this request.")
+            return _("The student cancelled this lesson.")
+        return _("This lesson was already cancelled.")
+    if status == _S.EXPIRED.value:
+        return _("This request expired before it was answered.")
+    if status == _S.DECLINED.value:
+        return _("This request was already declined.")
+    if request and status == _S.CONFIRMED.value:
+        return _("This request was already approved.")
+    return None
+
+
 @login_required
 @require_POST
 def teacher_one_on_one_approve(request: HttpRequest, booking_id: int) -> HttpResponse:
     lesson = _lesson(request, booking_id)
-    attempt(
+    _attempt(
         request,
         lambda: services.approve_one_on_one(lesson, request.user),
         _("The lesson is confirmed."),
+        stale=lambda: _lesson_stale(lesson, request=True),
     )
     return redirect(_LESSONS)
 
 
+def _lesson_page(
+    request: HttpRequest,
+    template: str,
+    lesson: OneOnOneBooking,
+    form: Any,
+    stale: str | None,
+    **extra: Any,
+) -> HttpResponse:
+    response = _page(
+        request,
+        template,
+        {
+            "lesson": lesson,
+            "student_name": person_name(lesson.student),
+            "form": form,
+            "stale": stale,
+            **extra,
+        },
+    )
+    response.status_code = 400 if form.is_bound else 200
+    return response
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def teacher_one_on_one_decline(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET: which request, and a reason for the student. POST: decline it."""
     lesson = _lesson(request, booking_id)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
+    form = DeclineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            _attempt(
+                request,
+                lambda: services.decline_one_on_one(
+                    lesson, request.user, form.cleaned_data["reason"]
+                ),
+                _("The request was declined; its time is open again."),
+                stale=lambda: _lesson_stale(lesson, request=True),
+            )
+            return redirect(_LESSONS)
         messages.error(request, _("Reason: at most 1000 characters, please."))
-        return redirect(_LESSONS)
-    attempt(
-        request,
-        lambda: services.decline_one_on_one(lesson, request.user, form.cleaned_data["reason"]),
-        _("The request was declined; its time is open again."),
-    )
-    return redirect(_LESSONS)
+    stale = None
+    if lesson.status != _S.PENDING.value:
+        stale = _lesson_stale(lesson, request=True)
+    return _lesson_page(request, "lesson_decline.html", lesson, form, stale)
+
+
+def _following(lesson: OneOnOneBooking) -> list[OneOnOneBooking]:
+    """The lesson and the later active ones of its series: what "this and the following"
+    cancels."""
+    if lesson.series_id is None:
+        return [lesson]
+    later = OneOnOneBooking.objects.filter(
+        series_id=lesson.series_id,
+        starts_at__gt=lesson.starts_at,
+        status__in=[_S.PENDING.value, _S.CONFIRMED.value],
+    ).order_by("starts_at", "pk")
+    return [lesson, *later]
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def teacher_one_on_one_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET: which lesson (``?scope=following``: and the later ones of its series), whom it
+    tells, and a reason. POST: cancel."""
     lesson = _lesson(request, booking_id)
-    # "following": this lesson and the later ones of its series.
-    scope = request.POST.get("scope", "this")
-    if scope not in SCOPES:
-        messages.error(request, _("Please choose this lesson, or this and the following ones."))
-        return redirect(_LESSONS)
-    attempt(
+    if request.method == "POST":
+        # "following": this lesson and the later ones of its series.
+        scope = request.POST.get("scope", "this")
+        if scope not in SCOPES:
+            messages.error(request, _("Please choose this lesson, or this and the following ones."))
+            return redirect(_LESSONS)
+        form = LessonCancelForm({"scope": scope, "reason": request.POST.get("reason", "")})
+        if form.is_valid():
+            _attempt(
+                request,
+                lambda: services.cancel_one_on_one(
+                    lesson, request.user, scope=scope, reason=form.cleaned_data["reason"]
+                ),
+                _("The lesson was cancelled; its time is open again.")
+                if scope == "this"
+                else _(
+                    "The lesson and the following ones were cancelled; their times are open again."
+                ),
+                stale=lambda: _lesson_stale(lesson, request=False),
+            )
+            return redirect(_LESSONS)
+        messages.error(request, _("Reason: at most 1000 characters, please."))
+    else:
+        scope = request.GET.get("scope", "this")
+        form = LessonCancelForm(initial={"scope": scope if scope in SCOPES else "this"})
+    stale = None
+    if lesson.status not in (_S.PENDING.value, _S.CONFIRMED.value):
+        stale = _lesson_stale(lesson, request=False)
+    return _lesson_page(
         request,
-        lambda: services.cancel_one_on_one(lesson, request.user, scope=scope),
-        _("The lesson was cancelled; its time is open again."),
+        "lesson_cancel.html",
+        lesson,
+        form,
+        stale,
+        following=_following(lesson)[1:] if lesson.series_id else [],
     )
-    return redirect(_LESSONS)
 
 
 @login_required
@@ -442,7 +685,7 @@ def teacher_one_on_one_meeting_link(request: HttpRequest, booking_id: int) -> Ht
                     lesson, form.cleaned_data["meeting_link"], request.user
                 )
             except BookingError as exc:
-                add_service_error(form, exc, error_message(exc))
+                add_service_error(form, exc, _say(exc))
             else:
                 messages.success(request, _("The meeting link was saved."))
                 return redirect(_LESSONS)
@@ -450,7 +693,11 @@ def teacher_one_on_one_meeting_link(request: HttpRequest, booking_id: int) -> Ht
     else:
         form = MeetingLinkForm(initial={"meeting_link": lesson.meeting_link})
         status = 200
-    response = _page(request, "meeting_link.html", {"lesson": lesson, "form": form})
+    response = _page(
+        request,
+        "meeting_link.html",
+        {"lesson": lesson, "form": form, "student_name": person_name(lesson.student)},
+    )
     response.status_code = status
     return response
 
