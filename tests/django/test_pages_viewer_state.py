@@ -26,7 +26,7 @@ from fluentory_bookings.contrib.django.services import (
 )
 from fluentory_bookings.core.errors import InvalidInput, SlotReason, SlotUnavailable
 from tests.django.test_pages_student import messages_of, snapshot, texts
-from tests.django.when import day
+from tests.django.when import at, day
 
 pytestmark = pytest.mark.django_db
 
@@ -448,3 +448,18 @@ def test_the_picker_costs_no_more_with_my_lessons(logged_in, student, lessons, o
     request_one_on_one(availability, student, slots[0].start, course=course)
     request_one_on_one(availability, student, slots[1].start, course=course)
     assert count() == none
+
+
+def test_the_teacher_reads_the_student_s_note_on_their_requests(client, make_user, make_course):
+    from fluentory_bookings.contrib.django.services import request_one_on_one, set_availability
+
+    teacher, student = make_user("tess_note"), make_user("ben_note")
+    course = make_course("one_on_one", teacher=teacher, students=[student], approval=True)
+    rule = set_availability(
+        teacher, course=course, timezone="UTC", kind="one_time", start_date=day(3),
+        start_time=time(9), end_time=time(10),
+    )  # fmt: skip
+    request_one_on_one(rule, student, at(day(3), 9), note="Past tense, please")
+    client.force_login(teacher)
+    page = client.get(reverse("fluentory_bookings:teacher_one_on_one_bookings"))
+    assert "Past tense, please" in page.content.decode()

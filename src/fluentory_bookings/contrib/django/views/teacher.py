@@ -38,6 +38,7 @@ from fluentory_bookings.contrib.django.forms.teacher import (
 )
 from fluentory_bookings.contrib.django.human import (
     booking_type_label,
+    person_name,
     render_page,
     viewer_zone,
 )
@@ -119,13 +120,6 @@ def _lesson(request: HttpRequest, booking_id: int) -> OneOnOneBooking:
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render_page(request, _T + template, context)
-
-
-def person_name(user: Any) -> str:
-    """The name the teacher pages show for ``user``: the full name when the user model gives
-    one (``get_full_name()``), else the username."""
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return str(full or user.get_username())
 
 
 def _say(exc: BookingError) -> str:
