@@ -292,10 +292,9 @@ def test_every_lock_and_setting_is_transaction_scoped(make_course, teacher, stud
         pre_save.disconnect(inside, sender=OneOnOneBooking)
 
     assert seen == [(2, "read committed")]
+    # This connection's only: other test workers may hold theirs right now. scripts/test.sh
+    # checks the whole server once a run has ended.
     assert advisory_locks_held() == 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        assert cursor.fetchone()[0] == 0
     with transaction.atomic():
         level = transaction_isolation()
     expected = {"REPEATABLE_READ": "repeatable read", "SERIALIZABLE": "serializable"}
